@@ -1,0 +1,53 @@
+"""tinygrad_edu: learn, see and verify the mathematics of ML optimisation in code.
+
+A reverse-mode autodiff micro-framework on numpy. ``Tensor`` records the computation graph of the
+primitive ops applied to it; ``loss.backward()`` fills ``.grad`` by backpropagation; ``gradcheck`` verifies
+gradients against finite differences.
+
+>>> import tinygrad_edu as tg
+>>> x = tg.Tensor([2.0], requires_grad=True)
+>>> (x ** 3).sum().backward()
+>>> x.grad
+array([12.], dtype=float32)
+"""
+
+from . import gradcheck, ops
+from ._random import manual_seed
+from .tensor import (
+    Tensor,
+    concatenate,
+    enable_grad,
+    get_default_dtype,
+    grad,
+    is_grad_enabled,
+    matmul,
+    maximum,
+    minimum,
+    no_grad,
+    set_default_dtype,
+    set_grad_enabled,
+    stack,
+    where,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Tensor",
+    "concatenate",
+    "enable_grad",
+    "get_default_dtype",
+    "grad",
+    "gradcheck",
+    "is_grad_enabled",
+    "manual_seed",
+    "matmul",
+    "maximum",
+    "minimum",
+    "no_grad",
+    "ops",
+    "set_default_dtype",
+    "set_grad_enabled",
+    "stack",
+    "where",
+]

@@ -1,0 +1,313 @@
+r"""Gradient verification: compare backpropagation with finite differences.
+
+The central difference
+
+.. math:: \frac{\partial f}{\partial x_j} \approx \frac{f(x + \varepsilon e_j) - f(x - \varepsilon e_j)}{2\varepsilon}
+
+has error :math:`O(\varepsilon^2)` from truncation plus :math:`O(\delta / \varepsilon)` from rounding
+(:math:`\delta \approx 10^{-16}` in float64), so :math:`\varepsilon = 10^{-6}` gives about ten correct
+digits in float64, and almost none in float32. That is why every check here runs in float64.
+
+:func:`gradcheck` builds the whole Jacobian both ways, :math:`J_{kj} = \partial y_k / \partial x_j`:
+the analytic one row by row (one backward pass per output element, seeded with :math:`e_k`) and the
+numeric one column by column (two forward passes per input element), and compares them entry by entry.
+With ``fast=True`` it checks one random projection :math:`u^\top J v` instead: two forward passes and one
+backward pass per input, for inputs too big for the full Jacobian.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .tensor import Tensor, grad, no_grad
+
+__all__ = ["GradcheckError", "numerical_grad", "gradcheck", "jacobian", "numerical_jacobian"]
+
+Inputs = Tensor | Sequence[Any]
+
+
+class GradcheckError(RuntimeError):
+    """Raised by :func:`gradcheck` when backward and finite differences disagree; the message is a report."""
+
+
+def _as_list(inputs: Inputs) -> list[Any]:
+    return [inputs] if isinstance(inputs, Tensor) else list(inputs)
+
+
+def _float64_copies(inputs: list[Any]) -> list[Any]:
+    """Fresh float64 leaves with the same requires_grad (non-Tensor inputs are passed through)."""
+    copies = []
+    for x in inputs:
+        if isinstance(x, Tensor):
+            data = x.data.astype(np.float64) if x.dtype.kind == "f" else x.data
+            copies.append(Tensor(data, requires_grad=x.requires_grad, name=x.name))
+        else:
+            copies.append(x)
+    return copies
+
+
+def _evaluate(fn: Callable[..., Any], inputs: list[Any]) -> np.ndarray:
+    with no_grad():
+        out = fn(*inputs)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"the function under test must return a Tensor, got {type(out).__name__}")
+    return np.asarray(out.data, dtype=np.float64)
+
+
+def _differentiable(inputs: list[Any]) -> list[int]:
+    positions = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    if not positions:
+        raise ValueError("no input requires grad: create at least one input with requires_grad=True")
+    return positions
+
+
+def numerical_grad(
+    fn: Callable[..., Tensor], inputs: Inputs, eps: float = 1e-6, grad_output: Any = None
+) -> list[np.ndarray | None]:
+    r"""Central-difference gradient of :math:`L = \sum_k \bar y_k \, y_k` with :math:`y = fn(*inputs)`.
+
+    For a scalar ``fn`` this is its gradient; for a non-scalar one, ``grad_output`` (:math:`\bar y`,
+    ones by default) plays the role of ``backward(grad=...)``.
+
+    Parameters
+    ----------
+    fn : callable
+        Takes the inputs (in order) and returns a Tensor.
+    inputs : Tensor or sequence
+        The inputs; gradients are computed for the Tensors with ``requires_grad=True``.
+    eps : float, default 1e-6
+        The step :math:`\varepsilon`.
+    grad_output : array-like, optional
+        :math:`\bar y`, of the output's shape.
+
+    Returns
+    -------
+    list of numpy.ndarray or None
+        One float64 array per input (``None`` for inputs that do not require grad).
+    """
+    args = _float64_copies(_as_list(inputs))
+    positions = _differentiable(args)
+    y0 = _evaluate(fn, args)
+    weights = np.ones_like(y0) if grad_output is None else np.asarray(grad_output, dtype=np.float64)
+    if weights.shape != y0.shape:
+        raise ValueError(f"grad_output has shape {weights.shape} but the output has shape {y0.shape}")
+    grads: list[np.ndarray | None] = [None] * len(args)
+    for i in positions:
+        jac = _numeric_columns(fn, args, i, eps)
+        grads[i] = (weights.reshape(-1) @ jac).reshape(args[i].shape)
+    return grads
+
+
+def _numeric_columns(fn: Callable[..., Any], args: list[Any], i: int, eps: float) -> np.ndarray:
+    """The Jacobian block dy/dx_i by central differences: shape (y.size, x_i.size)."""
+    x = args[i].data
+    flat = x.reshape(-1)  # a view: x was freshly copied, so it is contiguous
+    columns = []
+    for j in range(flat.size):
+        original = flat[j]
+        flat[j] = original + eps
+        plus = _evaluate(fn, args)
+        flat[j] = original - eps
+        minus = _evaluate(fn, args)
+        flat[j] = original
+        columns.append(((plus - minus) / (2 * eps)).reshape(-1))
+    if not columns:
+        return np.zeros((_evaluate(fn, args).size, 0))
+    return np.stack(columns, axis=1)
+
+
+def numerical_jacobian(fn: Callable[..., Tensor], inputs: Inputs, eps: float = 1e-6) -> list[np.ndarray | None]:
+    """Jacobian blocks :math:`\\partial y / \\partial x_i` by central differences, each of shape
+    ``(y.size, x_i.size)`` (``None`` for inputs that do not require grad)."""
+    args = _float64_copies(_as_list(inputs))
+    blocks: list[np.ndarray | None] = [None] * len(args)
+    for i in _differentiable(args):
+        blocks[i] = _numeric_columns(fn, args, i, eps)
+    return blocks
+
+
+def jacobian(fn: Callable[..., Tensor], inputs: Inputs) -> list[np.ndarray | None]:
+    """Jacobian blocks :math:`\\partial y / \\partial x_i` by backpropagation, one backward pass per output
+    element; shapes ``(y.size, x_i.size)``, ``None`` for inputs that do not require grad."""
+    args = _as_list(inputs)
+    positions = _differentiable(args)
+    out = fn(*args)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"the function under test must return a Tensor, got {type(out).__name__}")
+    blocks: list[np.ndarray | None] = [None] * len(args)
+    rows = {i: [] for i in positions}
+    targets = [args[i] for i in positions]
+    for k in range(out.size):
+        if out.requires_grad:
+            seed = np.zeros(out.shape, dtype=out.dtype)
+            seed.reshape(-1)[k] = 1
+            gs = grad(out, targets, grad_outputs=seed, retain_graph=True)
+        else:  # the output does not depend on any input that requires grad
+            gs = (None,) * len(targets)
+        for i, g in zip(positions, gs, strict=True):
+            rows[i].append(np.zeros(args[i].size) if g is None else np.asarray(g, np.float64).reshape(-1))
+    for i in positions:
+        blocks[i] = np.array(rows[i]).reshape(out.size, args[i].size)
+    return blocks
+
+
+@dataclass
+class _InputReport:
+    position: int
+    label: str
+    max_abs: float
+    max_rel: float
+    where: str
+    analytic: float
+    numeric: float
+    ok: bool
+
+    def line(self) -> str:
+        status = "ok  " if self.ok else "FAIL"
+        text = (
+            f"  {status} input {self.position} {self.label}: max abs error {self.max_abs:.3e}, "
+            f"max rel error {self.max_rel:.3e}"
+        )
+        if not self.ok:
+            text += f"\n         worst at {self.where}: analytic {self.analytic:.10g}, numeric {self.numeric:.10g}"
+        return text
+
+
+def _label(x: Tensor) -> str:
+    name = f" '{x.name}'" if x.name else ""
+    return f"(shape {x.shape}{name})"
+
+
+def _compare(
+    position: int, x: Tensor, analytic: np.ndarray, numeric: np.ndarray, out_shape: tuple, atol: float, rtol: float
+) -> _InputReport:
+    abs_err = np.abs(analytic - numeric)
+    allowed = atol + rtol * np.abs(numeric)
+    excess = np.nan_to_num(abs_err - allowed, nan=np.inf)  # NaN on either side counts as the worst
+    rel_err = abs_err / np.maximum(np.abs(numeric), 1e-12)
+    if excess.size:
+        k, j = np.unravel_index(int(np.argmax(excess)), excess.shape)
+        out_index = tuple(int(a) for a in np.unravel_index(k, out_shape)) if out_shape else ()
+        in_index = tuple(int(a) for a in np.unravel_index(j, x.shape)) if x.shape else ()
+        where = f"output index {out_index}, input index {in_index}"
+        values = float(analytic[k, j]), float(numeric[k, j])
+        max_abs, max_rel = float(np.max(abs_err)), float(np.max(rel_err))
+    else:
+        where, values, max_abs, max_rel = "nowhere (empty input)", (0.0, 0.0), 0.0, 0.0
+    ok = not bool((~(abs_err <= allowed)).any())
+    return _InputReport(position, _label(x), max_abs, max_rel, where, *values, ok)
+
+
+def _warn_dtypes(inputs: list[Any]) -> None:
+    for i, x in enumerate(inputs):
+        if isinstance(x, Tensor) and x.requires_grad and x.dtype != np.float64:
+            warnings.warn(
+                f"gradcheck input {i} has dtype {x.dtype}: finite differences need float64, so a float64 "
+                "copy is checked. Create the inputs with dtype=np.float64 to silence this warning.",
+                UserWarning,
+                stacklevel=3,
+            )
+
+
+def gradcheck(
+    fn: Callable[..., Tensor],
+    inputs: Inputs,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    fast: bool = False,
+    seed: int = 0,
+) -> bool:
+    r"""Check ``fn``'s backward pass against central finite differences.
+
+    Every entry must satisfy :math:`|J^{\text{analytic}}_{kj} - J^{\text{numeric}}_{kj}| \le
+    \text{atol} + \text{rtol}\,|J^{\text{numeric}}_{kj}|` (PyTorch's defaults and rule).
+
+    Parameters
+    ----------
+    fn : callable
+        Takes the inputs (in order) and returns a Tensor of any shape.
+    inputs : Tensor or sequence
+        Tensors with ``requires_grad=True`` are checked; others are passed as constants. Inputs are copied
+        to float64 (with a warning if they were not float64); the originals are not touched.
+    eps, atol, rtol : float
+        Finite-difference step and tolerances.
+    raise_exception : bool, default True
+        Raise :class:`GradcheckError` with a report on failure; otherwise return False.
+    fast : bool, default False
+        Check the random projection :math:`u^\top J v` (one per input) instead of the full Jacobian.
+    seed : int, default 0
+        Seed of the random projection vectors (``fast=True``).
+
+    Returns
+    -------
+    bool
+        True when all entries agree.
+
+    Examples
+    --------
+    >>> import numpy as np, tinygrad_edu as tg
+    >>> x = tg.Tensor(np.array([0.5, -1.0]), requires_grad=True)
+    >>> tg.gradcheck.gradcheck(lambda t: (t.tanh() * t).sum(), [x])
+    True
+    """
+    original = _as_list(inputs)
+    _differentiable(original)
+    _warn_dtypes(original)
+    args = _float64_copies(original)
+    reports = _fast_reports(fn, args, eps, atol, rtol, seed) if fast else _full_reports(fn, args, eps, atol, rtol)
+    if all(r.ok for r in reports):
+        return True
+    if not raise_exception:
+        return False
+    mode = "random projection u^T J v" if fast else "Jacobian"
+    header = (
+        f"gradcheck failed: the backward pass disagrees with central differences ({mode}; eps={eps:g}, "
+        f"atol={atol:g}, rtol={rtol:g})"
+    )
+    raise GradcheckError("\n".join([header, *(r.line() for r in reports)]))
+
+
+def _full_reports(fn: Callable[..., Any], args: list[Any], eps: float, atol: float, rtol: float) -> list[_InputReport]:
+    analytic = jacobian(fn, args)
+    out_shape = _evaluate(fn, args).shape
+    reports = []
+    for i in _differentiable(args):
+        numeric = _numeric_columns(fn, args, i, eps)
+        reports.append(_compare(i, args[i], analytic[i], numeric, out_shape, atol, rtol))
+    return reports
+
+
+def _fast_reports(
+    fn: Callable[..., Any], args: list[Any], eps: float, atol: float, rtol: float, seed: int
+) -> list[_InputReport]:
+    rng = np.random.default_rng(seed)
+    out = fn(*args)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"the function under test must return a Tensor, got {type(out).__name__}")
+    u = rng.standard_normal(out.shape)
+    positions = _differentiable(args)
+    targets = [args[i] for i in positions]
+    vjps = grad(out, targets, grad_outputs=u) if out.requires_grad else (None,) * len(targets)
+    reports = []
+    for i, vjp in zip(positions, vjps, strict=True):
+        x = args[i]
+        v = rng.standard_normal(x.shape)
+        analytic = 0.0 if vjp is None else float(np.sum(vjp * v))
+        original = x.data.copy()
+        x.data = original + eps * v
+        plus = _evaluate(fn, args)
+        x.data = original - eps * v
+        minus = _evaluate(fn, args)
+        x.data = original
+        numeric = float(np.sum((plus - minus) / (2 * eps) * u))
+        report = _compare(i, x, np.array([[analytic]]), np.array([[numeric]]), (), atol, rtol)
+        report.where = "u^T J v"
+        reports.append(report)
+    return reports

@@ -1,0 +1,932 @@
+r"""``Tensor``: a numpy array that remembers how it was computed, and the backward engine.
+
+Every operation on Tensors that require gradients records a graph node: the result keeps the primitive
+``op`` (from :mod:`tinygrad_edu.ops`, which holds the local derivative) and its ``inputs``. ``backward()``
+orders the graph topologically (iteratively, so a chain of a million ops is fine), then walks it from the
+output to the leaves applying the chain rule
+
+.. math:: \bar x = \sum_{y \,\in\, \mathrm{consumers}(x)} \left(\frac{\partial y}{\partial x}\right)^{\!\top} \bar y,
+          \qquad \bar L = 1,
+
+where :math:`\bar v = \partial L / \partial v`. Leaves accumulate :math:`\bar x` into ``.grad``.
+
+This module is the only place that builds graph nodes; composite functions elsewhere are written with
+Tensor methods.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+
+from . import ops
+from ._random import generator
+
+__all__ = [
+    "Tensor",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "set_default_dtype",
+    "get_default_dtype",
+    "concatenate",
+    "stack",
+    "where",
+    "maximum",
+    "minimum",
+    "matmul",
+    "grad",
+    "apply_op",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+Scalar = int | float | bool
+ShapeLike = int | Sequence[int]
+
+_FLOAT_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
+_default_dtype = np.dtype(np.float32)
+
+
+# --------------------------------------------------------------------------------------------------------
+# default dtype
+# --------------------------------------------------------------------------------------------------------
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Set the dtype that Python scalars and lists become (float32 unless changed).
+
+    Numpy arrays keep their own dtype. Only float16, float32 and float64 are accepted.
+    """
+    global _default_dtype
+    dt = np.dtype(dtype)
+    if dt not in _FLOAT_DTYPES:
+        raise TypeError(f"the default dtype must be float16, float32 or float64, got {dt}")
+    _default_dtype = dt
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype Python scalars and lists become (see :func:`set_default_dtype`)."""
+    return _default_dtype
+
+
+# --------------------------------------------------------------------------------------------------------
+# grad mode (per thread, like PyTorch)
+# --------------------------------------------------------------------------------------------------------
+
+_grad_mode = threading.local()
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations record the graph in this thread (True unless inside ``no_grad``)."""
+    return getattr(_grad_mode, "enabled", True)
+
+
+class set_grad_enabled:
+    """Turn graph recording on or off: as a function call, a context manager or a decorator.
+
+    ``set_grad_enabled(False)`` called plainly switches recording off for the thread until switched on
+    again; used in a ``with`` block (or as a decorator) it restores the previous mode on exit.
+    """
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = bool(mode)
+        self.prev = is_grad_enabled()
+        _grad_mode.enabled = self.mode
+
+    def __enter__(self) -> None:
+        _grad_mode.enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        _grad_mode.enabled = self.prev
+
+    def __call__(self, func: F) -> F:
+        _grad_mode.enabled = self.prev  # used as a decorator: the mode applies inside calls only
+        mode = self.mode
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with set_grad_enabled(mode):
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(set_grad_enabled):
+    """Context manager and decorator: no graph is recorded inside (results have ``requires_grad=False``).
+
+    Examples
+    --------
+    >>> import tinygrad_edu as tg
+    >>> w = tg.Tensor([1.0], requires_grad=True)
+    >>> with tg.no_grad():
+    ...     y = w * 2
+    >>> y.requires_grad
+    False
+    """
+
+    def __init__(self) -> None:
+        self.mode = False
+        self.prev = is_grad_enabled()
+
+    def __enter__(self) -> None:
+        self.prev = is_grad_enabled()
+        _grad_mode.enabled = False
+
+    def __call__(self, func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with no_grad():
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class enable_grad(set_grad_enabled):
+    """Context manager and decorator: record the graph inside, even within ``no_grad``."""
+
+    def __init__(self) -> None:
+        self.mode = True
+        self.prev = is_grad_enabled()
+
+    def __enter__(self) -> None:
+        self.prev = is_grad_enabled()
+        _grad_mode.enabled = True
+
+    def __call__(self, func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with enable_grad():
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------------------------------------
+# conversion of user data
+# --------------------------------------------------------------------------------------------------------
+
+
+def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """Turn user data into an owned numpy array following the dtype rule of DESIGN.md."""
+    if isinstance(data, Tensor):
+        arr = np.array(data.data, dtype=dtype, copy=True)
+    elif isinstance(data, (np.ndarray, np.generic)):
+        arr = np.array(data, dtype=dtype, copy=True)
+    else:
+        try:
+            arr = np.array(data)
+        except ValueError as err:
+            raise ValueError(f"cannot build a Tensor from {type(data).__name__}: {err}") from None
+        if dtype is not None:
+            arr = arr.astype(dtype)
+        elif arr.dtype.kind in "iuf":  # Python numbers become the default float dtype
+            arr = arr.astype(_default_dtype)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"cannot build a Tensor of dtype {arr.dtype} from {type(data).__name__}: tinygrad_edu supports "
+            "bool, integer and float data (nested lists must be rectangular)"
+        )
+    return arr
+
+
+def _check_can_require_grad(dtype: np.dtype) -> None:
+    if dtype.kind != "f":
+        raise TypeError(
+            f"only floating-point tensors can require gradients, got dtype {dtype}; "
+            "convert first, e.g. Tensor(x, dtype=np.float32, requires_grad=True) or x.astype(np.float64)"
+        )
+
+
+def _operand(value: Any) -> Any:
+    """An operand of a binary op: Tensors stay, Python/numpy scalars stay weakly typed scalars, arrays and
+    lists become constant Tensors."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+        return value.item()  # numpy scalars act like Python scalars: x32 * np.float64(2) stays float32
+    if isinstance(value, (np.ndarray, list, tuple)):
+        return Tensor(value)
+    raise TypeError(
+        f"unsupported operand type {type(value).__name__} for a Tensor operation; "
+        "use a Tensor, a numpy array, a list or a Python number"
+    )
+
+
+def _factory(data: np.ndarray, dtype: Any, requires_grad: bool) -> Tensor:
+    """Wrap freshly made ``data`` (no copy) as a leaf of ``dtype`` (default: the default dtype)."""
+    t = Tensor._make(data.astype(dtype if dtype is not None else _default_dtype, copy=False), None, None)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
+    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    for n in shape:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"a shape needs non-negative integers, got {shape!r}")
+    return tuple(int(n) for n in shape)
+
+
+# --------------------------------------------------------------------------------------------------------
+# graph recording
+# --------------------------------------------------------------------------------------------------------
+
+
+def apply_op(op: ops.Function, *inputs: Any) -> Tensor:
+    """Run a primitive ``op`` forward on the inputs' arrays and, if any input requires grad (and grad mode is
+    on), record the graph node. Every Tensor operation goes through here.
+
+    It is also the extension point for your own primitives: subclass :class:`tinygrad_edu.ops.Function`
+    with ``forward`` and ``backward`` on numpy arrays, then ``apply_op(MyOp(), x, y)``. Inputs may be
+    Tensors or Python scalars (constants).
+    """
+    arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+    out = op.forward(*arrays)
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    needs = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
+    if True in needs and is_grad_enabled():
+        op.needs_input_grad = needs
+        return Tensor._make(out, op, inputs)
+    return Tensor._make(out, None, None)
+
+
+def _binary(op: ops.Function, a: Any, b: Any) -> Tensor:
+    return apply_op(op, _operand(a), _operand(b))
+
+
+# --------------------------------------------------------------------------------------------------------
+# Tensor
+# --------------------------------------------------------------------------------------------------------
+
+
+class Tensor:
+    """An n-dimensional array with reverse-mode automatic differentiation.
+
+    Parameters
+    ----------
+    data : scalar, nested list, numpy array or Tensor
+        Python scalars and lists become the default dtype (float32, see ``set_default_dtype``); numpy
+        arrays keep their dtype. The data is copied, so later changes to the tensor (an optimiser step)
+        never change the caller's array.
+    requires_grad : bool, default False
+        Record operations on this tensor so that ``backward()`` fills its ``.grad``. Float dtypes only.
+    dtype : numpy dtype, optional
+        Convert the data to this dtype.
+    name : str, optional
+        A label shown in reprs, graphs and error messages.
+
+    Attributes
+    ----------
+    data : numpy.ndarray
+        The values.
+    grad : numpy.ndarray or None
+        :math:`\\partial L/\\partial x` after ``L.backward()``, of the tensor's shape and dtype; ``None`` until a
+        backward pass reaches it. Backward passes accumulate (add) into it.
+
+    Examples
+    --------
+    >>> import tinygrad_edu as tg
+    >>> x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = (x * x).sum()          # y = sum x_i^2
+    >>> y.backward()
+    >>> x.grad                     # dy/dx = 2x
+    array([2., 4., 6.], dtype=float32)
+    """
+
+    __slots__ = ("__weakref__", "_inputs", "_op", "_retains_grad", "data", "grad", "name", "requires_grad")
+    __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray + Tensor -> Tensor.__radd__
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> None:
+        self.data: np.ndarray = _to_array(data, dtype)
+        self.grad: np.ndarray | None = None
+        self.requires_grad = False
+        self.name = name
+        self._op: ops.Function | None = None
+        self._inputs: tuple[Any, ...] | None = None
+        self._retains_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, data: np.ndarray, op: ops.Function | None, inputs: tuple[Any, ...] | None) -> Tensor:
+        """Internal fast constructor for op results: no copy, no validation."""
+        t = object.__new__(cls)
+        t.data = data
+        t.grad = None
+        t.requires_grad = op is not None
+        t.name = None
+        t._op = op
+        t._inputs = inputs
+        t._retains_grad = False
+        return t
+
+    # ---- factories --------------------------------------------------------------------------------------
+
+    @staticmethod
+    def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """A tensor of zeros: ``Tensor.zeros(2, 3)`` or ``Tensor.zeros((2, 3))``."""
+        return _factory(np.zeros(_shape_arg(shape)), dtype, requires_grad)
+
+    @staticmethod
+    def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """A tensor of ones."""
+        return _factory(np.ones(_shape_arg(shape)), dtype, requires_grad)
+
+    @staticmethod
+    def full(shape: ShapeLike, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """A tensor of ``shape`` filled with ``fill_value``."""
+        shp = _shape_arg((shape,) if isinstance(shape, (int, np.integer)) else (tuple(shape),))
+        return _factory(np.full(shp, fill_value), dtype, requires_grad)
+
+    @staticmethod
+    def zeros_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """Zeros of ``t``'s shape (and dtype, unless given)."""
+        arr = np.asarray(t)
+        return _factory(np.zeros(arr.shape), dtype or arr.dtype, requires_grad)
+
+    @staticmethod
+    def ones_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """Ones of ``t``'s shape (and dtype, unless given)."""
+        arr = np.asarray(t)
+        return _factory(np.ones(arr.shape), dtype or arr.dtype, requires_grad)
+
+    @staticmethod
+    def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """Uniform samples on [0, 1) from the generator seeded by ``tg.manual_seed``."""
+        return _factory(generator().random(_shape_arg(shape)), dtype, requires_grad)
+
+    @staticmethod
+    def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """Standard normal samples from the generator seeded by ``tg.manual_seed``."""
+        return _factory(generator().standard_normal(_shape_arg(shape)), dtype, requires_grad)
+
+    @staticmethod
+    def uniform(
+        *shape: Any, low: float = 0.0, high: float = 1.0, dtype: Any = None, requires_grad: bool = False
+    ) -> Tensor:
+        """Uniform samples on [low, high) from the generator seeded by ``tg.manual_seed``."""
+        if not low < high:
+            raise ValueError(f"uniform needs low < high, got low={low}, high={high}")
+        return _factory(generator().uniform(low, high, _shape_arg(shape)), dtype, requires_grad)
+
+    @staticmethod
+    def arange(
+        start: float, stop: float | None = None, step: float = 1, dtype: Any = None, requires_grad: bool = False
+    ) -> Tensor:
+        """Evenly spaced values in [start, stop) like ``numpy.arange`` (float dtype by default)."""
+        if step == 0:
+            raise ValueError("arange needs a non-zero step")
+        data = np.arange(start, stop, step) if stop is not None else np.arange(0, start, step)
+        return _factory(data, dtype, requires_grad)
+
+    @staticmethod
+    def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """The identity matrix of shape (n, m or n)."""
+        return _factory(np.eye(n, m), dtype, requires_grad)
+
+    # ---- properties -------------------------------------------------------------------------------------
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def T(self) -> Tensor:
+        """The tensor with its axes reversed (numpy's ``.T``)."""
+        return self.transpose()
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors created by the user (not by an op that recorded the graph)."""
+        return self._op is None
+
+    @property
+    def grad_fn(self) -> ops.Function | None:
+        """The primitive op that produced this tensor, or ``None`` for leaves."""
+        return self._op
+
+    @property
+    def inputs(self) -> tuple[Any, ...]:
+        """The op's inputs (Tensors or Python scalars) for non-leaves; ``()`` for leaves."""
+        return self._inputs or ()
+
+    # ---- conversion -------------------------------------------------------------------------------------
+
+    def numpy(self) -> np.ndarray:
+        """The underlying numpy array (shares memory with the tensor; no gradient flows through it)."""
+        return self.data
+
+    def item(self) -> Scalar:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"item() needs a tensor with exactly one element, got shape {self.shape}; "
+                "reduce it first (e.g. .sum() or .mean()) or index one element"
+            )
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        """The values as (nested) Python lists."""
+        return self.data.tolist()
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this tensor's data, cut from the graph (``requires_grad=False``)."""
+        return Tensor._make(self.data, None, None)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place and return ``self``."""
+        if requires_grad:
+            _check_can_require_grad(self.data.dtype)
+        elif self._op is not None:
+            raise RuntimeError(
+                "requires_grad_(False) is only allowed on leaves; use .detach() to cut a computed tensor from the graph"
+            )
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> Tensor:
+        """Keep ``.grad`` of this non-leaf tensor after backward (leaves always keep it)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad() needs a tensor that requires grad")
+        if self._op is not None:
+            self._retains_grad = True
+        return self
+
+    def astype(self, dtype: Any) -> Tensor:
+        """Convert to another dtype; differentiable between float dtypes (the gradient is cast back)."""
+        dt = np.dtype(dtype)
+        if dt == self.data.dtype:
+            return self
+        if self.requires_grad and is_grad_enabled():
+            _check_can_require_grad(dt)
+        return apply_op(ops.Cast(dt), self)
+
+    # ---- repr -------------------------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(", threshold=64, edgeitems=3)
+        extras = []
+        if self.data.size > 64:
+            extras.append(f"shape={self.shape}")
+        if self.data.dtype != _default_dtype or self.data.dtype.kind != "f":
+            extras.append(f"dtype={self.data.dtype}")
+        if self._op is not None:
+            extras.append(f"grad_fn=<{type(self._op).__name__}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.name is not None:
+            extras.append(f"name={self.name!r}")
+        return "Tensor(" + ", ".join([body, *extras]) + ")"
+
+    # ---- Python protocol --------------------------------------------------------------------------------
+
+    __hash__ = object.__hash__  # identity hash: == builds an elementwise comparison, like numpy
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor with {self.data.size} elements (shape {self.shape}) is "
+                "ambiguous; use .any() or .all(), or compare a reduced value such as loss.item() < tol"
+            )
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        raise TypeError(
+            "Tensors do not support item assignment, which would silently break gradients; build a new "
+            "tensor (tg.where, tg.concatenate) or, outside autograd, assign into .data"
+        )
+
+    # ---- arithmetic -------------------------------------------------------------------------------------
+
+    def __add__(self, other: Any) -> Tensor:
+        return _binary(ops.Add(), self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _binary(ops.Add(), other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _binary(ops.Sub(), self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _binary(ops.Sub(), other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _binary(ops.Mul(), self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _binary(ops.Mul(), other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _binary(ops.Div(), self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _binary(ops.Div(), other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return _binary(ops.Pow(), self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return _binary(ops.Pow(), other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _binary(ops.MatMul(), self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _binary(ops.MatMul(), other, self)
+
+    def __neg__(self) -> Tensor:
+        return apply_op(ops.Neg(), self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    # comparisons: elementwise, boolean, never part of the graph
+    def _compare(self, other: Any, fn: Callable[[Any, Any], Any]) -> Tensor:
+        other = _operand(other)
+        result = fn(self.data, other.data if isinstance(other, Tensor) else other)
+        return Tensor._make(np.asarray(result), None, None)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return self._compare(other, np.less)
+
+    def __le__(self, other: Any) -> Tensor:
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater_equal)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.not_equal)
+
+    def maximum(self, other: Any) -> Tensor:
+        """Elementwise maximum; ties share the gradient equally."""
+        return _binary(ops.Maximum(), self, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        """Elementwise minimum; ties share the gradient equally."""
+        return _binary(ops.Minimum(), self, other)
+
+    # ---- unary ------------------------------------------------------------------------------------------
+
+    def exp(self) -> Tensor:
+        return apply_op(ops.Exp(), self)
+
+    def log(self) -> Tensor:
+        return apply_op(ops.Log(), self)
+
+    def sqrt(self) -> Tensor:
+        return apply_op(ops.Sqrt(), self)
+
+    def abs(self) -> Tensor:
+        return apply_op(ops.Abs(), self)
+
+    def relu(self) -> Tensor:
+        return apply_op(ops.Relu(), self)
+
+    def sigmoid(self) -> Tensor:
+        return apply_op(ops.Sigmoid(), self)
+
+    def tanh(self) -> Tensor:
+        return apply_op(ops.Tanh(), self)
+
+    def clip(self, lo: float | None = None, hi: float | None = None) -> Tensor:
+        """Limit values to ``[lo, hi]`` (either may be None); the gradient passes where lo <= x <= hi."""
+        return apply_op(ops.Clip(lo, hi), self)
+
+    clamp = clip
+
+    # ---- reductions -------------------------------------------------------------------------------------
+
+    def sum(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
+        return apply_op(ops.Sum(axis, keepdims), self)
+
+    def mean(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
+        return apply_op(ops.Mean(axis, keepdims), self)
+
+    def max(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
+        """Maximum over ``axis``; tied maxima share the gradient equally."""
+        return apply_op(ops.Max(axis, keepdims), self)
+
+    def min(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
+        """Minimum over ``axis``; tied minima share the gradient equally."""
+        return apply_op(ops.Min(axis, keepdims), self)
+
+    def logsumexp(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
+        """``log(sum(exp(x)))`` over ``axis``, stable for large inputs."""
+        return apply_op(ops.LogSumExp(axis, keepdims), self)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        return apply_op(ops.Softmax(axis), self)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        return apply_op(ops.LogSoftmax(axis), self)
+
+    def argmax(self, axis: int | None = None) -> Tensor:
+        """Indices of the maxima (an integer tensor, not differentiable)."""
+        return Tensor._make(np.asarray(np.argmax(self.data, axis=axis)), None, None)
+
+    def argmin(self, axis: int | None = None) -> Tensor:
+        """Indices of the minima (an integer tensor, not differentiable)."""
+        return Tensor._make(np.asarray(np.argmin(self.data, axis=axis)), None, None)
+
+    def any(self) -> bool:
+        return bool(np.any(self.data))
+
+    def all(self) -> bool:
+        return bool(np.all(self.data))
+
+    # ---- shape ------------------------------------------------------------------------------------------
+
+    def reshape(self, *shape: Any) -> Tensor:
+        """``x.reshape(2, 3)`` or ``x.reshape((2, 3))``; one axis may be -1."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return apply_op(ops.Reshape(tuple(int(n) for n in shape)), self)
+
+    def flatten(self) -> Tensor:
+        """The values as a 1-D tensor."""
+        return self.reshape(-1)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        """Permute the axes (numpy convention): no arguments reverses them."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return apply_op(ops.Transpose(tuple(int(a) for a in axes) if axes else None), self)
+
+    permute = transpose
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        """Exchange two axes."""
+        perm = list(range(self.ndim))
+        for a in (axis1, axis2):
+            if not -self.ndim <= a < self.ndim:
+                raise ValueError(f"axis {a} is out of range for a tensor of shape {self.shape}")
+        perm[axis1], perm[axis2] = perm[axis2], perm[axis1]
+        return self.transpose(*perm)
+
+    def expand(self, *shape: Any) -> Tensor:
+        """Broadcast to ``shape`` (numpy rules); the gradient sums over the copies."""
+        return apply_op(ops.Expand(_shape_arg(shape)), self)
+
+    def broadcast_to(self, shape: ShapeLike) -> Tensor:
+        """Alias of :meth:`expand` with numpy's name."""
+        return self.expand(shape)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return apply_op(ops.GetItem(_index_arg(index)), self)
+
+    # ---- backward ---------------------------------------------------------------------------------------
+
+    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+        """Backpropagate from this tensor: accumulate :math:`\\partial L/\\partial x` into ``x.grad`` of every
+        leaf ``x`` that requires grad.
+
+        Parameters
+        ----------
+        grad : array-like, optional
+            :math:`\\partial L/\\partial \\mathrm{self}`, of this tensor's shape. Omit it for a one-element
+            output (it is 1).
+        retain_graph : bool, default False
+            Keep the saved arrays so that backward can run through this graph again. By default they are
+            released after use, and a second backward raises.
+        """
+        seed = _seed_grad(self, grad)
+        _run_backward(self, seed, retain_graph, capture=None)
+
+
+def _index_arg(index: Any) -> Any:
+    """Turn Tensors and lists inside an index into numpy arrays."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray(index)
+    if isinstance(index, tuple):
+        return tuple(_index_arg(i) for i in index)
+    return index
+
+
+# --------------------------------------------------------------------------------------------------------
+# functions of several tensors
+# --------------------------------------------------------------------------------------------------------
+
+
+def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis (``numpy.concatenate``)."""
+    return apply_op(ops.Concatenate(axis), *[t if isinstance(t, Tensor) else Tensor(t) for t in tensors])
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Stack tensors of one shape along a new axis (``numpy.stack``)."""
+    return apply_op(ops.Stack(axis), *[t if isinstance(t, Tensor) else Tensor(t) for t in tensors])
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """Elementwise ``a if condition else b``; the gradient flows to the chosen side only."""
+    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    return apply_op(ops.Where(), cond, _operand(a), _operand(b))
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise maximum; ties share the gradient equally."""
+    return _binary(ops.Maximum(), a, b)
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Elementwise minimum; ties share the gradient equally."""
+    return _binary(ops.Minimum(), a, b)
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product with numpy's ``matmul`` semantics."""
+    return _binary(ops.MatMul(), a, b)
+
+
+# --------------------------------------------------------------------------------------------------------
+# the backward engine
+# --------------------------------------------------------------------------------------------------------
+
+_RELEASED_MESSAGE = (
+    "trying to backward through the graph a second time (or to use it after it was freed): the saved "
+    "arrays of {op} were released by the first backward. Pass retain_graph=True to the first backward() "
+    "if you need to backward through the graph again, or recompute the forward pass."
+)
+
+
+def _seed_grad(root: Tensor, grad: Any) -> np.ndarray:
+    if not root.requires_grad:
+        raise RuntimeError(
+            "backward() was called on a tensor that does not require grad: none of the tensors it was "
+            "computed from has requires_grad=True, or it was computed under no_grad()"
+        )
+    if grad is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"backward() needs grad= for a non-scalar output of shape {root.shape}: pass grad (the "
+                "gradient of the final loss with respect to this tensor, same shape), or reduce the output "
+                "to a scalar first, e.g. y.sum().backward() or y.mean().backward()"
+            )
+        return np.ones(root.shape, dtype=root.dtype)
+    seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
+    if seed.shape != root.shape:
+        raise ValueError(
+            f"backward(grad=...) got a gradient of shape {seed.shape} for a tensor of shape {root.shape}; "
+            "they must be equal"
+        )
+    if seed.dtype.kind != "f":
+        seed = seed.astype(root.dtype)
+    return seed
+
+
+def _topological_order(root: Tensor) -> list[Tensor]:
+    """Nodes that require grad reachable from ``root``, each after all of its inputs (iterative DFS)."""
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        op = node._op
+        if op is not None:
+            if op.saved is None:
+                raise RuntimeError(_RELEASED_MESSAGE.format(op=type(op).__name__))
+            for x in node._inputs:
+                if isinstance(x, Tensor) and x.requires_grad and id(x) not in visited:
+                    stack.append((x, False))
+    return order
+
+
+def _accumulate_into(node: Tensor, g: np.ndarray) -> None:
+    """Add ``g`` into ``node.grad``; the first gradient is copied so ``.grad`` is always an owned array."""
+    if node.grad is None:
+        node.grad = np.array(g, dtype=node.data.dtype, copy=True)
+    else:
+        node.grad = node.grad + g.astype(node.data.dtype, copy=False)
+
+
+def _run_backward(
+    root: Tensor, seed: np.ndarray, retain_graph: bool, capture: dict[int, Tensor] | None
+) -> dict[int, np.ndarray]:
+    """Propagate ``seed`` from ``root`` to every node that requires grad.
+
+    With ``capture=None`` leaves (and retain_grad nodes) accumulate into ``.grad``; otherwise nothing is
+    written and the gradients of the captured tensors (keyed by ``id``) are returned.
+    """
+    order = _topological_order(root)
+    pending: dict[int, np.ndarray] = {id(root): seed}
+    captured: dict[int, np.ndarray] = {}
+    for node in reversed(order):
+        g = pending.pop(id(node), None)
+        if g is None:  # no path carried a gradient here (an op returned None for it)
+            continue
+        if g.dtype != node.data.dtype:
+            g = g.astype(node.data.dtype)
+        if capture is not None:
+            if id(node) in capture:
+                captured[id(node)] = g
+        elif node._op is None or node._retains_grad:
+            _accumulate_into(node, g)
+        op = node._op
+        if op is None:
+            continue
+        input_grads = op.backward(g)
+        for x, gx in zip(node._inputs, input_grads, strict=False):
+            if gx is None:
+                continue
+            key = id(x)
+            prev = pending.get(key)
+            pending[key] = gx if prev is None else prev + gx
+        if not retain_graph:
+            op.saved = None
+    return captured
+
+
+def grad(
+    outputs: Tensor,
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool = False,
+) -> tuple[np.ndarray | None, ...]:
+    """Gradients of ``outputs`` with respect to ``inputs``, returned instead of accumulated into ``.grad``.
+
+    Like ``torch.autograd.grad``: nothing's ``.grad`` changes. An input that ``outputs`` does not depend
+    on gets ``None``.
+
+    Parameters
+    ----------
+    outputs : Tensor
+        The tensor to differentiate (one element, or pass ``grad_outputs``).
+    inputs : Tensor or sequence of Tensors
+        Tensors that require grad (leaves or intermediate results).
+    grad_outputs : array-like, optional
+        :math:`\\partial L/\\partial \\mathrm{outputs}` for a non-scalar output.
+    retain_graph : bool, default False
+        Keep the graph for another backward pass.
+    """
+    single = isinstance(inputs, Tensor)
+    targets = [inputs] if single else list(inputs)
+    for i, t in enumerate(targets):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise ValueError(f"grad(): input {i} must be a Tensor that requires grad")
+    seed = _seed_grad(outputs, grad_outputs)
+    captured = _run_backward(outputs, seed, retain_graph, capture={id(t): t for t in targets})
+    results = []
+    for t in targets:
+        g = captured.get(id(t))
+        results.append(None if g is None else np.array(g, dtype=t.dtype, copy=True))
+    return tuple(results)
