@@ -142,7 +142,8 @@ class _AxisOp(Function):
 
 
 def _shape(x: Any) -> tuple[int, ...]:
-    return np.shape(x)
+    """Shape of an array or a Python scalar (``()``), cheaper than ``np.shape``."""
+    return getattr(x, "shape", ())
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -78,12 +78,17 @@ def get_default_dtype() -> np.dtype:
 # grad mode (per thread, like PyTorch)
 # --------------------------------------------------------------------------------------------------------
 
-_grad_mode = threading.local()
+
+class _GradMode(threading.local):
+    enabled = True  # the class attribute is every new thread's starting value
+
+
+_grad_mode = _GradMode()
 
 
 def is_grad_enabled() -> bool:
     """Whether operations record the graph in this thread (True unless inside ``no_grad``)."""
-    return getattr(_grad_mode, "enabled", True)
+    return _grad_mode.enabled
 
 
 class set_grad_enabled:
@@ -219,9 +224,10 @@ def _operand(value: Any) -> Any:
     )
 
 
-def _factory(data: np.ndarray, dtype: Any, requires_grad: bool) -> Tensor:
+def _factory(data: np.ndarray, dtype: Any, requires_grad: bool, name: str | None) -> Tensor:
     """Wrap freshly made ``data`` (no copy) as a leaf of ``dtype`` (default: the default dtype)."""
     t = Tensor._make(data.astype(dtype if dtype is not None else _default_dtype, copy=False), None, None)
+    t.name = name
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -250,19 +256,32 @@ def apply_op(op: ops.Function, *inputs: Any) -> Tensor:
     with ``forward`` and ``backward`` on numpy arrays, then ``apply_op(MyOp(), x, y)``. Inputs may be
     Tensors or Python scalars (constants).
     """
-    arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
-    out = op.forward(*arrays)
+    if len(inputs) == 1:  # the unary fast path: this function is the engine's hottest line
+        (x,) = inputs
+        out = op.forward(x.data)
+        needs: tuple[bool, ...] = (x.requires_grad,)
+    elif len(inputs) == 2:  # binary ops: either side may be a Python scalar
+        a, b = inputs
+        a_is_tensor, b_is_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
+        out = op.forward(a.data if a_is_tensor else a, b.data if b_is_tensor else b)
+        needs = (a_is_tensor and a.requires_grad, b_is_tensor and b.requires_grad)
+    else:
+        out = op.forward(*[x.data if isinstance(x, Tensor) else x for x in inputs])
+        needs = tuple([isinstance(x, Tensor) and x.requires_grad for x in inputs])
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    needs = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
-    if True in needs and is_grad_enabled():
+    if True in needs and _grad_mode.enabled:
         op.needs_input_grad = needs
         return Tensor._make(out, op, inputs)
     return Tensor._make(out, None, None)
 
 
 def _binary(op: ops.Function, a: Any, b: Any) -> Tensor:
-    return apply_op(op, _operand(a), _operand(b))
+    if not isinstance(a, Tensor):
+        a = _operand(a)
+    if not isinstance(b, Tensor):
+        b = _operand(b)
+    return apply_op(op, a, b)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -334,66 +353,80 @@ class Tensor:
     # ---- factories --------------------------------------------------------------------------------------
 
     @staticmethod
-    def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
         """A tensor of zeros: ``Tensor.zeros(2, 3)`` or ``Tensor.zeros((2, 3))``."""
-        return _factory(np.zeros(_shape_arg(shape)), dtype, requires_grad)
+        return _factory(np.zeros(_shape_arg(shape)), dtype, requires_grad, name)
 
     @staticmethod
-    def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
         """A tensor of ones."""
-        return _factory(np.ones(_shape_arg(shape)), dtype, requires_grad)
+        return _factory(np.ones(_shape_arg(shape)), dtype, requires_grad, name)
 
     @staticmethod
-    def full(shape: ShapeLike, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    def full(
+        shape: ShapeLike, fill_value: float, dtype: Any = None, requires_grad: bool = False, name: str | None = None
+    ) -> Tensor:
         """A tensor of ``shape`` filled with ``fill_value``."""
         shp = _shape_arg((shape,) if isinstance(shape, (int, np.integer)) else (tuple(shape),))
-        return _factory(np.full(shp, fill_value), dtype, requires_grad)
+        return _factory(np.full(shp, fill_value), dtype, requires_grad, name)
 
     @staticmethod
-    def zeros_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    def zeros_like(t: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
         """Zeros of ``t``'s shape (and dtype, unless given)."""
         arr = np.asarray(t)
-        return _factory(np.zeros(arr.shape), dtype or arr.dtype, requires_grad)
+        return _factory(np.zeros(arr.shape), dtype or arr.dtype, requires_grad, name)
 
     @staticmethod
-    def ones_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    def ones_like(t: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
         """Ones of ``t``'s shape (and dtype, unless given)."""
         arr = np.asarray(t)
-        return _factory(np.ones(arr.shape), dtype or arr.dtype, requires_grad)
+        return _factory(np.ones(arr.shape), dtype or arr.dtype, requires_grad, name)
 
     @staticmethod
-    def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
         """Uniform samples on [0, 1) from the generator seeded by ``tg.manual_seed``."""
-        return _factory(generator().random(_shape_arg(shape)), dtype, requires_grad)
+        return _factory(generator().random(_shape_arg(shape)), dtype, requires_grad, name)
 
     @staticmethod
-    def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
         """Standard normal samples from the generator seeded by ``tg.manual_seed``."""
-        return _factory(generator().standard_normal(_shape_arg(shape)), dtype, requires_grad)
+        return _factory(generator().standard_normal(_shape_arg(shape)), dtype, requires_grad, name)
 
     @staticmethod
     def uniform(
-        *shape: Any, low: float = 0.0, high: float = 1.0, dtype: Any = None, requires_grad: bool = False
+        *shape: Any,
+        low: float = 0.0,
+        high: float = 1.0,
+        dtype: Any = None,
+        requires_grad: bool = False,
+        name: str | None = None,
     ) -> Tensor:
         """Uniform samples on [low, high) from the generator seeded by ``tg.manual_seed``."""
         if not low < high:
             raise ValueError(f"uniform needs low < high, got low={low}, high={high}")
-        return _factory(generator().uniform(low, high, _shape_arg(shape)), dtype, requires_grad)
+        return _factory(generator().uniform(low, high, _shape_arg(shape)), dtype, requires_grad, name)
 
     @staticmethod
     def arange(
-        start: float, stop: float | None = None, step: float = 1, dtype: Any = None, requires_grad: bool = False
+        start: float,
+        stop: float | None = None,
+        step: float = 1,
+        dtype: Any = None,
+        requires_grad: bool = False,
+        name: str | None = None,
     ) -> Tensor:
         """Evenly spaced values in [start, stop) like ``numpy.arange`` (float dtype by default)."""
         if step == 0:
             raise ValueError("arange needs a non-zero step")
         data = np.arange(start, stop, step) if stop is not None else np.arange(0, start, step)
-        return _factory(data, dtype, requires_grad)
+        return _factory(data, dtype, requires_grad, name)
 
     @staticmethod
-    def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    def eye(
+        n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False, name: str | None = None
+    ) -> Tensor:
         """The identity matrix of shape (n, m or n)."""
-        return _factory(np.eye(n, m), dtype, requires_grad)
+        return _factory(np.eye(n, m), dtype, requires_grad, name)
 
     # ---- properties -------------------------------------------------------------------------------------
 
@@ -827,32 +860,39 @@ def _seed_grad(root: Tensor, grad: Any) -> np.ndarray:
     return seed
 
 
-def _topological_order(root: Tensor) -> list[Tensor]:
-    """Nodes that require grad reachable from ``root``, each after all of its inputs (iterative DFS)."""
-    order: list[Tensor] = []
-    visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+def _count_consumers(root: Tensor) -> dict[int, int]:
+    """For every node that requires grad and is reachable from ``root``: how many graph edges lead out of it
+    (towards ``root``). Walks the graph with an explicit stack, so depth is no limit.
+
+    Raises RuntimeError if part of the graph was already released by an earlier backward pass.
+    """
+    consumers = {id(root): 0}
+    stack = [root]
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
+        node = stack.pop()
         op = node._op
-        if op is not None:
-            if op.saved is None:
-                raise RuntimeError(_RELEASED_MESSAGE.format(op=type(op).__name__))
-            for x in node._inputs:
-                if isinstance(x, Tensor) and x.requires_grad and id(x) not in visited:
-                    stack.append((x, False))
-    return order
+        if op is None:
+            continue
+        if op.saved is None:
+            raise RuntimeError(_RELEASED_MESSAGE.format(op=type(op).__name__))
+        for x, need in zip(node._inputs, op.needs_input_grad):
+            if need:
+                key = id(x)
+                if key in consumers:
+                    consumers[key] += 1
+                else:
+                    consumers[key] = 1
+                    stack.append(x)
+    return consumers
 
 
 def _accumulate_into(node: Tensor, g: np.ndarray) -> None:
     """Add ``g`` into ``node.grad``; the first gradient is copied so ``.grad`` is always an owned array."""
+    if g.shape != node.data.shape:
+        raise RuntimeError(
+            f"a backward pass produced a gradient of shape {g.shape} for a tensor of shape {node.data.shape}; "
+            "the backward of the op that consumed it must reduce its gradient to the input's shape (unbroadcast)"
+        )
     if node.grad is None:
         node.grad = np.array(g, dtype=node.data.dtype, copy=True)
     else:
@@ -862,18 +902,20 @@ def _accumulate_into(node: Tensor, g: np.ndarray) -> None:
 def _run_backward(
     root: Tensor, seed: np.ndarray, retain_graph: bool, capture: dict[int, Tensor] | None
 ) -> dict[int, np.ndarray]:
-    """Propagate ``seed`` from ``root`` to every node that requires grad.
+    """Propagate ``seed`` from ``root`` to every node that requires grad, in topological order.
 
-    With ``capture=None`` leaves (and retain_grad nodes) accumulate into ``.grad``; otherwise nothing is
-    written and the gradients of the captured tensors (keyed by ``id``) are returned.
+    Kahn's algorithm: a node is processed once all of its consumers have delivered their share of its
+    gradient, which is then complete. With ``capture=None`` leaves (and retain_grad nodes) accumulate into
+    ``.grad``; otherwise nothing is written and the gradients of the captured tensors (by ``id``) are
+    returned.
     """
-    order = _topological_order(root)
+    consumers = _count_consumers(root)
     pending: dict[int, np.ndarray] = {id(root): seed}
     captured: dict[int, np.ndarray] = {}
-    for node in reversed(order):
-        g = pending.pop(id(node), None)
-        if g is None:  # no path carried a gradient here (an op returned None for it)
-            continue
+    ready = [root]
+    while ready:
+        node = ready.pop()
+        g = pending.pop(id(node))
         if g.dtype != node.data.dtype:
             g = g.astype(node.data.dtype)
         if capture is not None:
@@ -885,12 +927,18 @@ def _run_backward(
         if op is None:
             continue
         input_grads = op.backward(g)
-        for x, gx in zip(node._inputs, input_grads, strict=False):
+        for x, gx, need in zip(node._inputs, input_grads, op.needs_input_grad):
             if gx is None:
+                if need:
+                    raise RuntimeError(f"{type(op).__name__}.backward returned None for an input that requires grad")
                 continue
             key = id(x)
             prev = pending.get(key)
             pending[key] = gx if prev is None else prev + gx
+            left = consumers[key] - 1
+            consumers[key] = left
+            if not left:
+                ready.append(x)
         if not retain_graph:
             op.saved = None
     return captured
