@@ -875,7 +875,7 @@ def _count_consumers(root: Tensor) -> dict[int, int]:
             continue
         if op.saved is None:
             raise RuntimeError(_RELEASED_MESSAGE.format(op=type(op).__name__))
-        for x, need in zip(node._inputs, op.needs_input_grad):
+        for x, need in zip(node._inputs, op.needs_input_grad, strict=True):
             if need:
                 key = id(x)
                 if key in consumers:
@@ -927,7 +927,7 @@ def _run_backward(
         if op is None:
             continue
         input_grads = op.backward(g)
-        for x, gx, need in zip(node._inputs, input_grads, op.needs_input_grad):
+        for x, gx, need in zip(node._inputs, input_grads, op.needs_input_grad, strict=True):
             if gx is None:
                 if need:
                     raise RuntimeError(f"{type(op).__name__}.backward returned None for an input that requires grad")
