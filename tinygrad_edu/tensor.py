@@ -212,10 +212,10 @@ def _operand(value: Any) -> Any:
     lists become constant Tensors."""
     if isinstance(value, Tensor):
         return value
+    if isinstance(value, np.generic) and value.dtype.kind in "biuf":  # before float: np.float64 is a float
+        return value.item()  # numpy scalars act like Python scalars: x32 * np.float64(2) stays float32
     if isinstance(value, (bool, int, float)):
         return value
-    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
-        return value.item()  # numpy scalars act like Python scalars: x32 * np.float64(2) stays float32
     if isinstance(value, (np.ndarray, list, tuple)):
         return Tensor(value)
     raise TypeError(
