@@ -56,7 +56,7 @@ def _evaluate(fn: Callable[..., Any], inputs: list[Any]) -> np.ndarray:
         out = fn(*inputs)
     if not isinstance(out, Tensor):
         raise TypeError(f"the function under test must return a Tensor, got {type(out).__name__}")
-    return np.asarray(out.data, dtype=np.float64)
+    return np.array(out.data, dtype=np.float64, copy=True)  # a copy: the output may be a view of an input
 
 
 def _differentiable(inputs: list[Any]) -> list[int]:
@@ -105,10 +105,9 @@ def numerical_grad(
 
 def _numeric_columns(fn: Callable[..., Any], args: list[Any], i: int, eps: float) -> np.ndarray:
     """The Jacobian block dy/dx_i by central differences: shape (y.size, x_i.size)."""
-    x = args[i].data
-    flat = x.reshape(-1)  # a view: x was freshly copied, so it is contiguous
+    flat = args[i].data.flat  # writes through to the array whatever its memory layout
     columns = []
-    for j in range(flat.size):
+    for j in range(args[i].size):
         original = flat[j]
         flat[j] = original + eps
         plus = _evaluate(fn, args)

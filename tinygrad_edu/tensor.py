@@ -91,38 +91,38 @@ def is_grad_enabled() -> bool:
     return _grad_mode.enabled
 
 
-class set_grad_enabled:
-    """Turn graph recording on or off: as a function call, a context manager or a decorator.
+class _GradModeContext:
+    """A context manager and decorator that sets this thread's grad mode to ``mode`` inside, and restores
+    the previous mode on exit (also after an exception)."""
 
-    ``set_grad_enabled(False)`` called plainly switches recording off for the thread until switched on
-    again; used in a ``with`` block (or as a decorator) it restores the previous mode on exit.
-    """
-
-    def __init__(self, mode: bool) -> None:
-        self.mode = bool(mode)
-        self.prev = is_grad_enabled()
-        _grad_mode.enabled = self.mode
+    mode: bool
+    prev: bool
 
     def __enter__(self) -> None:
+        self.prev = _grad_mode.enabled
         _grad_mode.enabled = self.mode
 
     def __exit__(self, *exc: object) -> None:
         _grad_mode.enabled = self.prev
 
     def __call__(self, func: F) -> F:
-        _grad_mode.enabled = self.prev  # used as a decorator: the mode applies inside calls only
         mode = self.mode
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with set_grad_enabled(mode):
+            prev = _grad_mode.enabled
+            _grad_mode.enabled = mode
+            try:
                 return func(*args, **kwargs)
+            finally:
+                _grad_mode.enabled = prev
 
         return wrapper  # type: ignore[return-value]
 
 
-class no_grad(set_grad_enabled):
-    """Context manager and decorator: no graph is recorded inside (results have ``requires_grad=False``).
+class no_grad(_GradModeContext):
+    """Context manager and decorator (``@no_grad`` or ``@no_grad()``): no graph is recorded inside, results
+    have ``requires_grad=False``.
 
     Examples
     --------
@@ -134,41 +134,43 @@ class no_grad(set_grad_enabled):
     False
     """
 
-    def __init__(self) -> None:
-        self.mode = False
-        self.prev = is_grad_enabled()
+    mode = False
+
+    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
+        self = super().__new__(cls)
+        return self if func is None else self(func)
+
+
+class enable_grad(_GradModeContext):
+    """Context manager and decorator (``@enable_grad`` or ``@enable_grad()``): record the graph inside, even
+    within ``no_grad``."""
+
+    mode = True
+
+    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
+        self = super().__new__(cls)
+        return self if func is None else self(func)
+
+
+class set_grad_enabled(_GradModeContext):
+    """Turn graph recording on or off: as a function call, a context manager or a decorator.
+
+    ``set_grad_enabled(False)`` called plainly switches recording off for this thread until switched on
+    again; used in a ``with`` block (or as a decorator, ``@set_grad_enabled(False)``) it restores the
+    previous mode on exit.
+    """
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = bool(mode)
+        self.prev = _grad_mode.enabled
+        _grad_mode.enabled = self.mode  # takes effect at once, for the plain-call form
 
     def __enter__(self) -> None:
-        self.prev = is_grad_enabled()
-        _grad_mode.enabled = False
+        _grad_mode.enabled = self.mode  # self.prev was recorded before __init__ switched the mode
 
     def __call__(self, func: F) -> F:
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with no_grad():
-                return func(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-
-class enable_grad(set_grad_enabled):
-    """Context manager and decorator: record the graph inside, even within ``no_grad``."""
-
-    def __init__(self) -> None:
-        self.mode = True
-        self.prev = is_grad_enabled()
-
-    def __enter__(self) -> None:
-        self.prev = is_grad_enabled()
-        _grad_mode.enabled = True
-
-    def __call__(self, func: F) -> F:
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with enable_grad():
-                return func(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
+        _grad_mode.enabled = self.prev  # as a decorator the mode applies inside calls only
+        return super().__call__(func)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -426,7 +428,9 @@ class Tensor:
         n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False, name: str | None = None
     ) -> Tensor:
         """The identity matrix of shape (n, m or n)."""
-        return _factory(np.eye(n, m), dtype, requires_grad, name)
+        (rows,) = _shape_arg((n,))
+        (cols,) = _shape_arg((rows if m is None else m,))
+        return _factory(np.eye(rows, cols), dtype, requires_grad, name)
 
     # ---- properties -------------------------------------------------------------------------------------
 
