@@ -81,6 +81,18 @@ def expand_reduced(grad: Array, shape: tuple[int, ...], axes: tuple[int, ...], k
     return np.broadcast_to(grad, shape)
 
 
+def broadcasting(ufunc: Any, *operands: Any) -> Array:
+    """Apply an elementwise numpy function, turning numpy's broadcasting error into one that names the shapes."""
+    try:
+        return ufunc(*operands)
+    except ValueError:
+        shapes = " and ".join(str(_shape(x)) for x in operands)
+        raise ValueError(
+            f"{ufunc.__name__}: shapes {shapes} cannot be broadcast together: aligned from the right, each pair "
+            "of axes must be equal or one of them 1 (reshape one operand, e.g. x.reshape(-1, 1))"
+        ) from None
+
+
 class Function:
     """Base class of the primitives.
 
@@ -158,7 +170,7 @@ class Add(Function):
 
     def forward(self, a, b):
         self.saved = (_shape(a), _shape(b))
-        return np.add(a, b)
+        return broadcasting(np.add, a, b)
 
     def backward(self, grad):
         sa, sb = self.saved
@@ -173,7 +185,7 @@ class Sub(Function):
 
     def forward(self, a, b):
         self.saved = (_shape(a), _shape(b))
-        return np.subtract(a, b)
+        return broadcasting(np.subtract, a, b)
 
     def backward(self, grad):
         sa, sb = self.saved
@@ -188,7 +200,7 @@ class Mul(Function):
 
     def forward(self, a, b):
         self.saved = (a, b)
-        return np.multiply(a, b)
+        return broadcasting(np.multiply, a, b)
 
     def backward(self, grad):
         a, b = self.saved
@@ -205,7 +217,7 @@ class Div(Function):
     __slots__ = ()
 
     def forward(self, a, b):
-        out = np.divide(a, b)
+        out = broadcasting(np.divide, a, b)
         self.saved = (a, b, out)
         return out
 
@@ -230,7 +242,7 @@ class Pow(Function):
     __slots__ = ()
 
     def forward(self, a, b):
-        out = np.power(a, b)
+        out = broadcasting(np.power, a, b)
         self.saved = (a, b, out)
         return out
 
@@ -263,7 +275,7 @@ class Maximum(Function):
 
     def forward(self, a, b):
         self.saved = (a, b)
-        return np.maximum(a, b)
+        return broadcasting(np.maximum, a, b)
 
     def backward(self, grad):
         a, b = self.saved
@@ -282,7 +294,7 @@ class Minimum(Function):
 
     def forward(self, a, b):
         self.saved = (a, b)
-        return np.minimum(a, b)
+        return broadcasting(np.minimum, a, b)
 
     def backward(self, grad):
         a, b = self.saved
@@ -303,7 +315,7 @@ class Where(Function):
     def forward(self, cond, a, b):
         cond = np.asarray(cond, dtype=bool)
         self.saved = (cond, _shape(a), _shape(b))
-        return np.where(cond, a, b)
+        return broadcasting(np.where, cond, a, b)
 
     def backward(self, grad):
         cond, sa, sb = self.saved
@@ -339,6 +351,13 @@ class MatMul(Function):
                 f"({a.shape[-1]}) must equal the {'second-to-last' if b.ndim > 1 else 'only'} axis of the "
                 f"right operand ({b.shape[-2 if b.ndim > 1 else 0]})"
             )
+        try:
+            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise ValueError(
+                f"matmul batch axes do not broadcast: {a.shape} @ {b.shape} (batch shapes {a.shape[:-2]} and "
+                f"{b.shape[:-2]}; aligned from the right, each pair must be equal or one of them 1)"
+            ) from None
         self.saved = (a, b)
         return np.matmul(a, b)
 
@@ -661,7 +680,8 @@ class Transpose(Function):
     def forward(self, x):
         x = np.asarray(x)
         axes = tuple(reversed(range(x.ndim))) if self.axes is None else self.axes
-        if sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)) or len(axes) != x.ndim:
+        in_range = all(-x.ndim <= a < x.ndim for a in axes)
+        if not in_range or sorted(a % x.ndim for a in axes) != list(range(x.ndim)):
             raise ValueError(f"transpose axes {axes} are not a permutation of the {x.ndim} axes of shape {x.shape}")
         self.saved = (np.argsort([a % x.ndim for a in axes]),)
         return np.transpose(x, axes)
@@ -780,9 +800,13 @@ class Stack(Function):
 
     def forward(self, *xs):
         xs = [np.asarray(x) for x in xs]
+        if not xs:
+            raise ValueError("stack needs at least one tensor")
         shapes = {x.shape for x in xs}
         if len(shapes) > 1:
             raise ValueError(f"stack needs tensors of one shape, got shapes {[x.shape for x in xs]}")
+        if not -(xs[0].ndim + 1) <= self.axis <= xs[0].ndim:
+            raise ValueError(f"stack axis {self.axis} is out of range for tensors of shape {xs[0].shape}")
         out = np.stack(xs, axis=self.axis)
         self.saved = (out.ndim,)
         return out
@@ -831,6 +855,7 @@ class Softmax(_AxisOp):
 
     def forward(self, x):
         x = np.asarray(x)
+        normalize_axes(self.axis, x.ndim)  # a clear error for a bad axis
         e = np.exp(x - _stable_max(x, self.axis))
         out = e / e.sum(axis=self.axis, keepdims=True)
         self.saved = (out,)
@@ -853,6 +878,7 @@ class LogSoftmax(_AxisOp):
 
     def forward(self, x):
         x = np.asarray(x)
+        normalize_axes(self.axis, x.ndim)  # a clear error for a bad axis
         shifted = x - _stable_max(x, self.axis)
         out = shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
         self.saved = (out,)
@@ -885,3 +911,158 @@ class LogSumExp(_Reduction):
     def backward(self, grad):
         x, kept, axes = self.saved
         return (expand_reduced(grad, x.shape, axes, self.keepdims) * np.exp(x - kept),)
+
+
+# --------------------------------------------------------------------------------------------------------
+# fused losses: one graph node per loss, with the textbook gradient, finite for logits of +-1e4
+# --------------------------------------------------------------------------------------------------------
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+class _Loss(Function):
+    r"""Losses with ``reduction``: ``"mean"`` (over all :math:`n` per-sample terms), ``"sum"`` or ``"none"``
+    (the per-sample terms). The reduction is linear, so its backward only rescales: :math:`\bar y / n` for
+    the mean, :math:`\bar y` for the sum, and the upstream array itself for ``"none"``."""
+
+    __slots__ = ("reduction",)
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+        self.reduction = reduction
+
+    def attributes(self) -> dict[str, Any]:
+        return {"reduction": self.reduction}
+
+    def _reduce(self, per: Array) -> Array:
+        if self.reduction == "mean":
+            return np.mean(per)
+        if self.reduction == "sum":
+            return np.sum(per)
+        return per
+
+    def _upstream(self, grad: Array, shape: tuple[int, ...]) -> Array:
+        """The upstream gradient of each per-sample term (``shape``), before the local derivative."""
+        if self.reduction == "mean":
+            return grad / max(int(np.prod(shape)), 1)
+        return grad
+
+
+class CrossEntropy(_Loss):
+    r"""Softmax cross-entropy of logits :math:`z \in \mathbb{R}^{N \times C}`: log-softmax and negative
+    log-likelihood fused into one node.
+
+    With :math:`\log p_{nc} = z_{nc} - \log \sum_k e^{z_{nk}}` (the row maximum subtracted first), the
+    per-sample loss is :math:`\ell_n = -\sum_c t_{nc} \log p_{nc}`, where :math:`t_n` is the one-hot vector
+    of an integer label :math:`y_n` (then :math:`\ell_n = -\log p_{n y_n}`) or a row of probability targets.
+
+    :math:`\partial \ell_n / \partial z_{nk} = p_{nk} \sum_c t_{nc} - t_{nk}`, which is
+    :math:`p_{nk} - t_{nk}`, softmax minus one-hot, whenever a target row sums to 1. With the mean over the
+    batch, :math:`\bar z = \bar y \, (\mathrm{softmax}(z) - \mathrm{onehot}(y)) / N`. For probability
+    targets also :math:`\partial \ell_n / \partial t_{nc} = -\log p_{nc}`.
+
+    Fused because it is faster (one node; the gradient is one subtraction) and stable: ``-log(softmax(z))``
+    gives :math:`-\log 0 = \infty` once a logit gap exceeds about 104 (float32) or 745 (float64), while here
+    :math:`\log p` stays finite for logits of 1e4.
+
+    Inputs: ``logits`` float, shape (N, C); ``target`` integer labels (N,) in [0, C) or floats (N, C).
+    :func:`tinygrad_edu.nn.functional.cross_entropy` validates them with messages that name the problem.
+    """
+
+    __slots__ = ()
+
+    def forward(self, logits, target):
+        logits, target = np.asarray(logits), np.asarray(target)
+        shifted = logits - _stable_max(logits, 1)
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        if target.dtype.kind in "iu":
+            rows = np.arange(len(target))
+            per = -log_p[rows, target]
+            t = np.zeros_like(log_p)
+            t[rows, target] = 1
+        else:
+            t = target.astype(log_p.dtype, copy=False)
+            with np.errstate(invalid="ignore"):  # 0 * log 0 = 0, as in the limit t log t
+                per = -np.where(t == 0, 0, t * log_p).sum(axis=1)
+        self.saved = (log_p, t)
+        return self._reduce(per)
+
+    def backward(self, grad):
+        log_p, t = self.saved
+        g_logits, g_target = self.needs_input_grad
+        g = self._upstream(grad, log_p.shape[:1])
+        if np.ndim(g):  # reduction "none": one upstream value per row
+            g = g[:, None]
+        return (
+            g * (np.exp(log_p) * t.sum(axis=1, keepdims=True) - t) if g_logits else None,
+            -g * log_p if g_target else None,
+        )
+
+
+class BinaryCrossEntropyWithLogits(_Loss):
+    r"""Binary cross-entropy of logits :math:`z` against targets :math:`y \in [0, 1]`, elementwise, fused
+    with the sigmoid.
+
+    :math:`\ell = -[y \log \sigma(z) + (1 - y) \log(1 - \sigma(z))] = \max(z, 0) - z y + \log(1 + e^{-|z|})`;
+    the right-hand form never overflows (:math:`e^{-|z|} \le 1`) and is exact for :math:`|z|` up to 1e4 and
+    beyond, where :math:`\log(\sigma(z))` would give :math:`\log 0`.
+
+    :math:`\partial \ell / \partial z = \sigma(z) - y` and :math:`\partial \ell / \partial y = -z`; with the
+    mean over :math:`n` elements, :math:`\bar z = \bar y \, (\sigma(z) - y) / n`.
+    """
+
+    __slots__ = ()
+
+    def forward(self, logits, target):
+        z, y = np.asarray(logits), np.asarray(target)
+        per = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+        self.saved = (z, y, per.shape)
+        return self._reduce(per)
+
+    def backward(self, grad):
+        z, y, shape = self.saved
+        g_z, g_y = self.needs_input_grad
+        g = self._upstream(grad, shape)
+        sigmoid = np.exp(-np.logaddexp(0, -z))  # as in Sigmoid: no overflow for z << 0
+        return (
+            unbroadcast(g * (sigmoid - y), z.shape) if g_z else None,
+            unbroadcast(-g * z, y.shape) if g_y else None,
+        )
+
+
+class BinaryCrossEntropy(_Loss):
+    r"""Binary cross-entropy of probabilities :math:`p \in [0, 1]` against targets :math:`y \in [0, 1]`,
+    elementwise, with PyTorch's two guards.
+
+    :math:`\ell = -[y \max(\log p, -100) + (1 - y) \max(\log(1 - p), -100)]`: the log is clamped at -100,
+    so a prediction of exactly 0 or 1 costs at most 100 instead of :math:`\infty`.
+
+    :math:`\partial \ell / \partial p = -y/p + (1 - y)/(1 - p) = (p - y) / (p (1 - p))`, computed with the
+    denominator floored at 1e-12 so that it stays finite at :math:`p \in \{0, 1\}`; like PyTorch, the backward
+    ignores the clamp, so a confidently wrong prediction still gets a (large) gradient.
+    :math:`\partial \ell / \partial y = \max(\log(1 - p), -100) - \max(\log p, -100)`.
+    """
+
+    __slots__ = ()
+    LOG_CLAMP = -100.0
+    EPS = 1e-12
+
+    def forward(self, probs, target):
+        p, y = np.asarray(probs), np.asarray(target)
+        with np.errstate(divide="ignore"):  # log 0 = -inf is clamped on the next line
+            log_p = np.maximum(np.log(p), self.LOG_CLAMP)
+            log_q = np.maximum(np.log1p(-p), self.LOG_CLAMP)
+        per = -(y * log_p + (1 - y) * log_q)
+        self.saved = (p, y, log_p, log_q, per.shape)
+        return self._reduce(per)
+
+    def backward(self, grad):
+        p, y, log_p, log_q, shape = self.saved
+        g_p, g_y = self.needs_input_grad
+        g = self._upstream(grad, shape)
+        return (
+            unbroadcast(g * (p - y) / np.maximum(p * (1 - p), self.EPS), p.shape) if g_p else None,
+            unbroadcast(g * (log_q - log_p), y.shape) if g_y else None,
+        )
