@@ -1,0 +1,27 @@
+"""Models, layers, initialisers and losses.
+
+``tg.nn.Module`` finds parameters and sub-modules among its attributes; ``tg.nn.Linear``, ``Sequential``,
+``MLP`` and the activation modules build models; ``tg.nn.init`` initialises weights; ``tg.nn.functional``
+holds the activations and the loss functions (``mse_loss``, ``cross_entropy``, ...).
+"""
+
+from . import functional, init
+from .layers import MLP, Flatten, Identity, Linear, LogSoftmax, ReLU, Sequential, Sigmoid, Softmax, Tanh
+from .module import IncompatibleKeys, Module
+
+__all__ = [
+    "functional",
+    "init",
+    "Module",
+    "IncompatibleKeys",
+    "Linear",
+    "Sequential",
+    "Identity",
+    "ReLU",
+    "Sigmoid",
+    "Tanh",
+    "Softmax",
+    "LogSoftmax",
+    "Flatten",
+    "MLP",
+]
