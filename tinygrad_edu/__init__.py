@@ -11,7 +11,7 @@ gradients against finite differences.
 array([12.], dtype=float32)
 """
 
-from . import gradcheck, ops
+from . import gradcheck, metrics, nn, ops, optim
 from ._random import manual_seed
 from .tensor import (
     Tensor,
@@ -43,9 +43,12 @@ __all__ = [
     "manual_seed",
     "matmul",
     "maximum",
+    "metrics",
     "minimum",
+    "nn",
     "no_grad",
     "ops",
+    "optim",
     "set_default_dtype",
     "set_grad_enabled",
     "stack",

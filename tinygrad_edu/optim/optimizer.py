@@ -1,0 +1,352 @@
+r"""``Optimizer``: the base class of every optimiser (parameter groups, state, ``zero_grad``, ``state_dict``).
+
+An optimiser owns a list of *parameter groups*. Each group is a dict with the key ``"params"`` (a list of
+leaf Tensors that require grad) and one entry per hyper-parameter (``"lr"``, ``"momentum"``, ...), so that
+different parts of a model can train with different settings::
+
+    opt = tg.optim.SGD([{"params": [W]}, {"params": [b], "lr": 0.5}], lr=0.1, momentum=0.9)
+
+A group that omits a hyper-parameter takes the optimiser's default. Schedules change ``group["lr"]``.
+
+``opt.step()`` reads each parameter's ``.grad`` and updates ``param.data`` **in place** (so every reference
+to the Tensor or to its array sees the new values), under ``no_grad``; it never writes into ``.grad``, and it
+skips parameters whose ``.grad`` is ``None``. What an optimiser remembers between steps (momentum buffers,
+moment estimates, step counters) lives in ``opt.state[param]``, a dict of numpy arrays and numbers that you
+can read (and plot) at any time.
+"""
+
+from __future__ import annotations
+
+import copy
+import numbers
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor, enable_grad
+
+__all__ = ["Optimizer", "ParamsT"]
+
+#: What an optimiser accepts as ``params``: Tensors, or dicts with a ``"params"`` entry (parameter groups).
+ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
+
+
+class Optimizer:
+    """Base class: parameter groups, per-parameter state, ``zero_grad``, ``step``, ``state_dict``.
+
+    Parameters
+    ----------
+    params : iterable of Tensors, or iterable of dicts
+        The leaf Tensors to optimise (each with ``requires_grad=True``), or parameter groups: dicts with a
+        ``"params"`` entry and optional per-group hyper-parameters that override ``defaults``.
+    defaults : mapping
+        The hyper-parameters of a group that does not set them.
+
+    Attributes
+    ----------
+    param_groups : list of dict
+        One dict per group: ``"params"`` plus every hyper-parameter. Change ``group["lr"]`` to change the
+        learning rate (that is what the schedules do).
+    state : dict
+        ``state[param]`` is the dict of what the optimiser remembers about ``param`` (e.g.
+        ``"momentum_buffer"``); empty until the first step that updates it.
+    defaults : dict
+        The default hyper-parameters.
+
+    Subclasses implement :meth:`step` and may override :meth:`_check_hyperparameters`, which validates the
+    defaults and every group.
+    """
+
+    def __init__(self, params: ParamsT, defaults: Mapping[str, Any]) -> None:
+        self.defaults: dict[str, Any] = dict(defaults)
+        self._check_hyperparameters(self.defaults)
+        self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        self.param_groups: list[dict[str, Any]] = []
+        self._work: dict[tuple[str, int], np.ndarray] = {}
+        groups = _materialize(params, "params")
+        if not groups:
+            raise ValueError(f"{type(self).__name__} got an empty parameter list; pass the Tensors to optimise")
+        if all(isinstance(g, Mapping) for g in groups):
+            for group in groups:
+                self.add_param_group(dict(group))
+        elif any(isinstance(g, Mapping) for g in groups):
+            raise TypeError("params mixes parameter-group dicts and Tensors; pass either Tensors or only dicts")
+        else:
+            self.add_param_group({"params": groups})
+
+    # ---- parameter groups -----------------------------------------------------------------------------
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group of parameters (a dict with ``"params"`` and optional hyper-parameters).
+
+        Useful to start training new layers mid-way (fine-tuning). Missing hyper-parameters are filled in
+        from ``defaults``; the group is validated like the constructor's arguments.
+        """
+        if not isinstance(param_group, Mapping):
+            raise TypeError(f"a parameter group must be a dict with a 'params' entry, got {type(param_group).__name__}")
+        if "params" not in param_group:
+            raise ValueError(f"a parameter group needs a 'params' entry, got keys {sorted(param_group)}")
+        where = f"parameter group {len(self.param_groups)}"
+        group = dict(param_group)
+        params = group["params"]
+        group["params"] = [params] if isinstance(params, Tensor) else _materialize(params, f"{where}'s params")
+        if not group["params"]:
+            raise ValueError(f"{where} has an empty parameter list")
+        for i, p in enumerate(group["params"]):
+            _check_param(p, f"{where}, parameter {i}")
+        self._check_not_already_optimised(group["params"], where)
+        for key, value in self.defaults.items():
+            group.setdefault(key, value)
+        try:
+            self._check_hyperparameters(group)
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"{where}: {err}") from None
+        self.param_groups.append(group)
+
+    def _check_not_already_optimised(self, params: list[Tensor], where: str) -> None:
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        for i, p in enumerate(params):
+            if id(p) in seen:
+                raise ValueError(
+                    f"{where}, parameter {i} ({_describe(p)}) appears twice in this optimiser (in one group or in "
+                    "two); each parameter may be listed once, or it would be updated twice per step"
+                )
+            seen.add(id(p))
+
+    def _check_hyperparameters(self, hp: Mapping[str, Any]) -> None:
+        """Raise ``ValueError``/``TypeError`` naming the offending value; subclasses extend this."""
+        if "lr" in hp:
+            check_non_negative("lr", hp["lr"])
+
+    # ---- the step ---------------------------------------------------------------------------------------
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the gradients of all parameters before the next backward pass.
+
+        Parameters
+        ----------
+        set_to_none : bool, default True
+            Set ``.grad`` to ``None`` (the next backward creates a fresh array, and ``step`` skips a parameter
+            that received no gradient). With ``False``, existing ``.grad`` arrays are filled with zeros in
+            place, as PyTorch does.
+        """
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad.fill(0)
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a ``.grad``; return ``closure()``'s loss if a closure is given.
+
+        ``closure`` re-evaluates the model: it typically calls ``zero_grad()``, computes the loss, calls
+        ``loss.backward()`` and returns the loss. It is run with gradient recording enabled.
+        """
+        raise NotImplementedError(f"{type(self).__name__} must implement step()")
+
+    @staticmethod
+    def _evaluate(closure: Callable[[], Any] | None) -> Any:
+        """Run the closure (if any) with gradient recording on, even though ``step`` runs under no_grad."""
+        if closure is None:
+            return None
+        if not callable(closure):
+            raise TypeError(f"closure must be a callable that returns the loss, got {type(closure).__name__}")
+        with enable_grad():
+            return closure()
+
+    def _scratch(self, like: np.ndarray, slot: int = 0) -> np.ndarray:
+        """A work array of ``like``'s shape and dtype for an update's temporaries, reused across parameters and
+        steps (allocating fresh temporaries of a large parameter at every step costs more than the arithmetic).
+        One flat buffer per dtype and slot, as large as the largest parameter; never part of ``state``."""
+        key = (like.dtype.str, slot)
+        buf = self._work.get(key)
+        if buf is None or buf.size < like.size:
+            buf = self._work[key] = np.empty(like.size, dtype=like.dtype)
+        return buf[: like.size].reshape(like.shape)
+
+    # ---- saving and resuming ----------------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        """A snapshot of the optimiser: ``{"state": {index: {...}}, "param_groups": [{..., "params": [index]}]}``.
+
+        As in PyTorch, parameters are referred to by their position (counting through the groups in order),
+        so the dict can be loaded into an optimiser built over other Tensors of the same shapes (a model
+        re-created from a checkpoint). Unlike PyTorch's, the arrays are copies: later steps do not change a
+        saved state dict.
+        """
+        index: dict[int, int] = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: copy.deepcopy(v) for k, v in group.items() if k != "params"}
+            packed["params"] = [index.setdefault(id(p), len(index)) for p in group["params"]]
+            groups.append(packed)
+        state = {
+            index[id(p)]: {k: _copy_value(v) for k, v in s.items()}
+            for p, s in self.state.items()
+            if s and id(p) in index
+        }
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore hyper-parameters and state saved by :meth:`state_dict` (values are copied in).
+
+        The optimiser must have the same number of groups, with the same number of parameters each, as the
+        one that was saved; arrays are checked against the parameters' shapes and cast to their dtypes.
+        """
+        if not isinstance(state_dict, Mapping) or not {"state", "param_groups"} <= set(state_dict):
+            raise ValueError("load_state_dict expects a dict with 'state' and 'param_groups', as made by state_dict()")
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"the state dict has {len(saved_groups)} parameter group(s) but this optimiser has "
+                f"{len(self.param_groups)}"
+            )
+        by_index: dict[int, Tensor] = {}
+        for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups, strict=True)):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(
+                    f"parameter group {i} has {len(group['params'])} parameter(s) but the state dict's group has "
+                    f"{len(saved['params'])}"
+                )
+            by_index.update(zip(saved["params"], group["params"], strict=True))
+        new_state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        for idx, saved_state in state_dict["state"].items():
+            if idx not in by_index:
+                raise ValueError(f"the state dict has state for parameter index {idx}, which no group lists")
+            p = by_index[idx]
+            new_state[p] = {k: _restore_value(v, p, k, idx) for k, v in saved_state.items()}
+        new_groups = []
+        for saved, group in zip(saved_groups, self.param_groups, strict=True):
+            restored = {k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}
+            restored["params"] = group["params"]
+            self._check_hyperparameters(restored)
+            new_groups.append(restored)
+        self.state = new_state
+        self.param_groups = new_groups
+
+    # ---- display ----------------------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines.extend(f"    {key}: {group[key]}" for key in sorted(group) if key != "params")
+        lines.append(")")
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------------------
+# helpers shared by the optimisers
+# --------------------------------------------------------------------------------------------------------
+
+
+def _materialize(params: Any, what: str) -> list[Any]:
+    if isinstance(params, Tensor):
+        raise TypeError(
+            f"{what} should be an iterable of Tensors or of parameter-group dicts, got a single Tensor "
+            f"({_describe(params)}); wrap it in a list: [x]"
+        )
+    if isinstance(params, (set, frozenset)):
+        raise TypeError(
+            f"{what} should be an ordered collection (a list), got a {type(params).__name__}: the order of a set "
+            "changes between runs, and state_dict() refers to parameters by position"
+        )
+    if isinstance(params, Mapping):
+        raise TypeError(f"{what} should be an iterable of Tensors or a list of parameter-group dicts, got one dict")
+    try:
+        return list(params)
+    except TypeError:
+        raise TypeError(
+            f"{what} should be an iterable of Tensors or of parameter-group dicts, got {type(params).__name__}"
+        ) from None
+
+
+def _describe(p: Tensor) -> str:
+    name = f"name={p.name!r}, " if p.name is not None else ""
+    return f"{name}shape={p.shape}, dtype={p.dtype}"
+
+
+def _check_param(p: Any, where: str) -> None:
+    if not isinstance(p, Tensor):
+        raise TypeError(f"{where} is a {type(p).__name__}, not a Tensor: optimisers update Tensors only")
+    if not p.requires_grad:
+        raise ValueError(
+            f"{where} ({_describe(p)}) does not require grad, so it would never get a .grad to step with; "
+            "create it with requires_grad=True or call .requires_grad_()"
+        )
+    if not p.is_leaf:
+        raise ValueError(
+            f"{where} ({_describe(p)}) is not a leaf: it was computed by an op, so updating its data would not "
+            "change what it was computed from; optimise the leaf Tensors it came from"
+        )
+
+
+def _copy_value(value: Any) -> Any:
+    return value.copy() if isinstance(value, np.ndarray) else copy.deepcopy(value)
+
+
+def _restore_value(value: Any, p: Tensor, key: str, idx: int) -> Any:
+    if not isinstance(value, np.ndarray) or value.ndim == 0:
+        return copy.deepcopy(value)
+    if value.shape != p.shape:
+        raise ValueError(
+            f"state {key!r} of parameter {idx} has shape {value.shape} but the parameter has shape {p.shape}"
+        )
+    return np.array(value, dtype=p.dtype, copy=True)
+
+
+def check_real(name: str, value: Any) -> float:
+    """``value`` as a float, or ``TypeError`` naming it (booleans and strings are not numbers here)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
+    return float(value)
+
+
+def check_non_negative(name: str, value: Any) -> None:
+    """``ValueError`` unless ``value >= 0`` (NaN fails too)."""
+    if not check_real(name, value) >= 0.0:
+        raise ValueError(f"{name} must be >= 0, got {name}={value!r}")
+
+
+def check_unit_interval(name: str, value: Any, *, closed: bool = False) -> None:
+    """``ValueError`` unless ``0 <= value < 1`` (``<= 1`` with ``closed=True``)."""
+    v = check_real(name, value)
+    if not (0.0 <= v <= 1.0 if closed else 0.0 <= v < 1.0):
+        interval = "[0, 1]" if closed else "[0, 1)"
+        raise ValueError(f"{name} must be in {interval}, got {name}={value!r}")
+
+
+def check_bool(name: str, value: Any) -> None:
+    """``TypeError`` unless ``value`` is a bool (a number passed by position to a flag is a common slip)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
+
+
+def checked_grad(p: Tensor) -> np.ndarray:
+    """``p.grad`` as an array of ``p``'s dtype; a wrong shape raises instead of broadcasting silently."""
+    g = p.grad
+    if g.shape != p.data.shape:
+        raise ValueError(f"the .grad of a parameter ({_describe(p)}) has shape {g.shape}; it must equal the shape")
+    if g.dtype != p.data.dtype:
+        g = g.astype(p.data.dtype)
+    return g
+
+
+def decayed_grad(g: np.ndarray, theta: np.ndarray, weight_decay: float, maximize: bool, out: np.ndarray) -> np.ndarray:
+    r""":math:`\pm g + \lambda\theta`, written into ``out`` when it differs from ``g``; ``g`` (the caller's
+    ``.grad``) is never written."""
+    if weight_decay != 0.0:
+        np.multiply(theta, weight_decay, out=out)
+        if maximize:
+            out -= g
+        else:
+            out += g
+        return out
+    if maximize:
+        return np.negative(g, out=out)
+    return g
