@@ -18,6 +18,7 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -26,25 +27,8 @@ import tinygrad_edu as tg
 SIZE = 16
 
 
-def chain_tinygrad(n_ops: int, x0: np.ndarray, c: np.ndarray) -> None:
-    x = tg.Tensor(x0, requires_grad=True)
-    const = tg.Tensor(c)
-    h = x
-    for i in range(n_ops):
-        k = i % 4
-        if k == 0:
-            h = h * const
-        elif k == 1:
-            h = h + const
-        elif k == 2:
-            h = h.tanh()
-        else:
-            h = h - 0.01
-    h.sum().backward()
-
-
-def chain_numpy_forward(n_ops: int, x0: np.ndarray, c: np.ndarray) -> None:
-    h = x0
+def forward_chain(h: Any, c: Any, tanh: Callable[[Any], Any], n_ops: int) -> Any:
+    """The benchmark's chain, written once for every implementation (they differ only in ``tanh``)."""
     for i in range(n_ops):
         k = i % 4
         if k == 0:
@@ -52,29 +36,32 @@ def chain_numpy_forward(n_ops: int, x0: np.ndarray, c: np.ndarray) -> None:
         elif k == 1:
             h = h + c
         elif k == 2:
-            h = np.tanh(h)
+            h = tanh(h)
         else:
             h = h - 0.01
-    h.sum()
+    return h
+
+
+def chain_tinygrad(n_ops: int, x0: np.ndarray, c: np.ndarray) -> None:
+    x = tg.Tensor(x0, requires_grad=True)
+    forward_chain(x, tg.Tensor(c), tg.Tensor.tanh, n_ops).sum().backward()
+
+
+def chain_numpy_forward(n_ops: int, x0: np.ndarray, c: np.ndarray) -> None:
+    forward_chain(x0, c, np.tanh, n_ops).sum()
 
 
 def chain_numpy_backward(n_ops: int, x0: np.ndarray, c: np.ndarray) -> None:
     """Forward keeping what the derivatives need, then the chain rule written out by hand."""
-    h = x0
     saved = []
-    for i in range(n_ops):
-        k = i % 4
-        if k == 0:
-            h = h * c
-        elif k == 1:
-            h = h + c
-        elif k == 2:
-            h = np.tanh(h)
-            saved.append(h)
-        else:
-            h = h - 0.01
-    h.sum()
-    g = np.ones_like(h)
+
+    def tanh_saving_output(h: np.ndarray) -> np.ndarray:
+        t = np.tanh(h)
+        saved.append(t)
+        return t
+
+    forward_chain(x0, c, tanh_saving_output, n_ops).sum()
+    g = np.ones_like(x0)
     for i in reversed(range(n_ops)):
         k = i % 4
         if k == 0:
@@ -82,26 +69,13 @@ def chain_numpy_backward(n_ops: int, x0: np.ndarray, c: np.ndarray) -> None:
         elif k == 2:
             t = saved.pop()
             g = g * (1 - t * t)
-    _ = g
 
 
 def chain_torch(n_ops: int, x0: np.ndarray, c: np.ndarray) -> None:  # pragma: no cover - optional
     import torch
 
     x = torch.tensor(x0, requires_grad=True)
-    const = torch.tensor(c)
-    h = x
-    for i in range(n_ops):
-        k = i % 4
-        if k == 0:
-            h = h * const
-        elif k == 1:
-            h = h + const
-        elif k == 2:
-            h = h.tanh()
-        else:
-            h = h - 0.01
-    h.sum().backward()
+    forward_chain(x, torch.tensor(c), torch.tanh, n_ops).sum().backward()
 
 
 def median_seconds(fn: Callable[[], None], repeats: int) -> float:
