@@ -468,3 +468,25 @@ def test_custom_primitive_returning_too_many_gradients_fails_loudly():
     with pytest.raises((ValueError, RuntimeError)):
         apply_op(TooMany(), x).sum().backward()
     assert x.grad is None
+
+
+def test_custom_primitive_returning_gradients_nobody_asked_for_is_fine():
+    """An op may compute every input's gradient regardless of needs_input_grad; the extras are dropped
+    (PyTorch does the same), instead of crashing on a constant input."""
+
+    class MulBoth(tg.ops.Function):
+        __slots__ = ()
+
+        def forward(self, a, b):
+            self.saved = (a, b)
+            return a * b
+
+        def backward(self, grad):
+            a, b = self.saved
+            return grad * b, grad * a
+
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    c = Tensor([3.0, 4.0])
+    apply_op(MulBoth(), w, c).sum().backward()
+    np.testing.assert_array_equal(w.grad, [3.0, 4.0])
+    assert c.grad is None

@@ -932,10 +932,10 @@ def _run_backward(
             continue
         input_grads = op.backward(g)
         for x, gx, need in zip(node._inputs, input_grads, op.needs_input_grad, strict=True):
-            if gx is None:
-                if need:
-                    raise RuntimeError(f"{type(op).__name__}.backward returned None for an input that requires grad")
+            if not need:  # a constant, or a gradient the op computed although nobody asked for it
                 continue
+            if gx is None:
+                raise RuntimeError(f"{type(op).__name__}.backward returned None for an input that requires grad")
             key = id(x)
             prev = pending.get(key)
             pending[key] = gx if prev is None else prev + gx
