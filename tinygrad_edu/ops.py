@@ -328,6 +328,15 @@ class Where(Function):
         )
 
 
+def _matmul_like(x: Array, y: Array, like: Array) -> Array:
+    """``x @ y`` in the memory layout of ``like``. A transposed view such as ``Linear``'s ``W.T`` is
+    column-major; computing its gradient as :math:`(y^\top x^\top)^\top` gives a gradient in that layout, so
+    that the gradient that reaches ``W`` is row-major like ``W`` and optimiser updates stay contiguous."""
+    if like.flags.f_contiguous and not like.flags.c_contiguous:
+        return (y.T @ x.T).T
+    return x @ y
+
+
 class MatMul(Function):
     r""":math:`Y = A B` with numpy's ``matmul`` semantics (1-D, 2-D and batched).
 
@@ -365,7 +374,7 @@ class MatMul(Function):
         a, b = self.saved
         ga, gb = self.needs_input_grad
         if a.ndim == 2 and b.ndim == 2:  # the common case, without reshaping
-            return (grad @ b.T if ga else None, a.T @ grad if gb else None)
+            return (_matmul_like(grad, b.T, a) if ga else None, _matmul_like(a.T, grad, b) if gb else None)
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         g2 = grad[..., None] if b.ndim == 1 else grad
@@ -679,7 +688,10 @@ class Transpose(Function):
 
     def forward(self, x):
         x = np.asarray(x)
-        axes = tuple(reversed(range(x.ndim))) if self.axes is None else self.axes
+        if self.axes is None:  # reversing the axes is its own inverse: x.T, as in x @ W.T
+            self.saved = (None,)
+            return x.T
+        axes = self.axes
         in_range = all(-x.ndim <= a < x.ndim for a in axes)
         if not in_range or sorted(a % x.ndim for a in axes) != list(range(x.ndim)):
             raise ValueError(f"transpose axes {axes} are not a permutation of the {x.ndim} axes of shape {x.shape}")

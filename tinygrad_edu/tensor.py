@@ -898,7 +898,8 @@ def _accumulate_into(node: Tensor, g: np.ndarray) -> None:
             "the backward of the op that consumed it must reduce its gradient to the input's shape (unbroadcast)"
         )
     if node.grad is None:
-        node.grad = np.array(g, dtype=node.data.dtype, copy=True)
+        node.grad = np.empty_like(node.data)  # the tensor's own memory layout: updates stay contiguous
+        np.copyto(node.grad, g)
     else:
         node.grad = node.grad + g.astype(node.data.dtype, copy=False)
 
