@@ -11,7 +11,7 @@ gradients against finite differences.
 array([12.], dtype=float32)
 """
 
-from . import gradcheck, metrics, nn, ops, optim
+from . import data, gradcheck, metrics, nn, ops, optim, train, viz
 from ._random import manual_seed
 from .tensor import (
     Tensor,
@@ -35,6 +35,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Tensor",
     "concatenate",
+    "data",
     "enable_grad",
     "get_default_dtype",
     "grad",
@@ -52,5 +53,7 @@ __all__ = [
     "set_default_dtype",
     "set_grad_enabled",
     "stack",
+    "train",
+    "viz",
     "where",
 ]
