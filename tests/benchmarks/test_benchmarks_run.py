@@ -29,3 +29,10 @@ def test_optim_step_runs_every_optimiser(params, capsys):
     assert len(results) >= 6
     assert all(ours > 0 and floor > 0 for ours, floor in results.values())
     assert "ratio" in capsys.readouterr().out
+
+
+def test_train_loop_runs_fit_library_loop_and_numpy_floor(capsys):
+    results = _main("train_loop.py")(["--samples", "256", "--batch-sizes", "32", "--repeats", "1"])
+    assert set(results) == {32}
+    assert all(seconds > 0 for seconds in results[32])
+    assert "fit/floor" in capsys.readouterr().out
