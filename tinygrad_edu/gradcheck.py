@@ -24,9 +24,18 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, grad, no_grad
+from . import ops
+from .tensor import Tensor, apply_op, concatenate, grad, maximum, minimum, no_grad, stack, where
 
-__all__ = ["GradcheckError", "numerical_grad", "gradcheck", "jacobian", "numerical_jacobian"]
+__all__ = [
+    "GradcheckError",
+    "OpCheck",
+    "check_primitives",
+    "gradcheck",
+    "jacobian",
+    "numerical_grad",
+    "numerical_jacobian",
+]
 
 Inputs = Tensor | Sequence[Any]
 
@@ -310,3 +319,125 @@ def _fast_reports(
         report.where = "u^T J v"
         reports.append(report)
     return reports
+
+
+# --------------------------------------------------------------------------------------------------------
+# the built-in checks: every primitive op, on inputs from its smooth domain
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpCheck:
+    """The outcome of checking one primitive: the worst Jacobian entry over all its inputs."""
+
+    op: str
+    expression: str
+    passed: bool
+    max_abs_error: float
+    max_rel_error: float
+
+
+def _domain_values(rng: np.random.Generator, shape: tuple[int, ...], domain: str) -> np.ndarray:
+    """Values where finite differences are trustworthy: away from kinks, ties, zero and the log's pole."""
+    n = int(np.prod(shape))
+    if domain == "positive":
+        values = rng.uniform(0.2, 2.0, n)
+    elif domain == "nonzero":
+        values = rng.uniform(0.5, 2.0, n) * rng.choice([-1.0, 1.0], n)
+    elif domain == "distinct":  # max/min/relu/abs: values 0.15 apart and at least 0.075 away from 0
+        values = (rng.permutation(n) - n / 2 + 0.5) * 0.15
+    else:
+        values = rng.uniform(-2.0, 2.0, n)
+    return values.reshape(shape)
+
+
+def _primitive_checks() -> list[tuple[str, str, Callable[..., Any], list[tuple[tuple[int, ...], str]]]]:
+    """(op, expression, function, [(input shape, domain) ...]) for every primitive op."""
+    return [
+        ("add", "a + b (broadcast)", lambda a, b: a + b, [((2, 3), "real"), ((3,), "real")]),
+        ("sub", "a - b (broadcast)", lambda a, b: a - b, [((2, 1), "real"), ((1, 3), "real")]),
+        ("neg", "-a", lambda a: -a, [((3,), "real")]),
+        ("mul", "a * b (broadcast)", lambda a, b: a * b, [((2, 3), "real"), ((2, 1), "real")]),
+        ("div", "a / b", lambda a, b: a / b, [((2, 3), "real"), ((3,), "nonzero")]),
+        ("pow", "a ** 3", lambda a: a**3, [((3,), "real")]),
+        ("pow", "a ** b", lambda a, b: a**b, [((3,), "positive"), ((3,), "real")]),
+        ("exp", "exp(a)", lambda a: a.exp(), [((2, 3), "real")]),
+        ("log", "log(a)", lambda a: a.log(), [((2, 3), "positive")]),
+        ("sqrt", "sqrt(a)", lambda a: a.sqrt(), [((2, 3), "positive")]),
+        ("abs", "|a|", lambda a: a.abs(), [((2, 3), "distinct")]),
+        ("relu", "relu(a)", lambda a: a.relu(), [((2, 3), "distinct")]),
+        ("sigmoid", "sigmoid(a)", lambda a: a.sigmoid(), [((2, 3), "real")]),
+        ("tanh", "tanh(a)", lambda a: a.tanh(), [((2, 3), "real")]),
+        ("clip", "clip(a, -0.3, 0.2)", lambda a: a.clip(-0.3, 0.2), [((2, 3), "distinct")]),
+        ("maximum", "maximum(a, b)", lambda a, b: maximum(a, b * 1.01 + 0.003), [((2, 3), "distinct")] * 2),
+        ("minimum", "minimum(a, b)", lambda a, b: minimum(a, b * 1.01 + 0.003), [((2, 3), "distinct")] * 2),
+        (
+            "cast",
+            "a.astype(longdouble).astype(float64)",
+            lambda a: a.astype(np.longdouble).astype(np.float64),
+            [((3,), "real")],
+        ),
+        ("matmul", "A @ B", lambda a, b: a @ b, [((2, 3), "real"), ((3, 2), "real")]),
+        ("matmul", "A @ v (batched)", lambda a, b: a @ b, [((2, 2, 3), "real"), ((3,), "real")]),
+        ("sum", "a.sum(axis=1)", lambda a: a.sum(axis=1), [((2, 3), "real")]),
+        ("mean", "a.mean(axis=(0, 2))", lambda a: a.mean(axis=(0, 2)), [((2, 3, 2), "real")]),
+        ("max", "a.max(axis=0)", lambda a: a.max(axis=0), [((3, 2), "distinct")]),
+        ("min", "a.min()", lambda a: a.min(), [((3, 2), "distinct")]),
+        ("logsumexp", "a.logsumexp(axis=1)", lambda a: a.logsumexp(axis=1), [((2, 3), "real")]),
+        ("softmax", "a.softmax(axis=-1)", lambda a: a.softmax(), [((2, 3), "real")]),
+        ("logsoftmax", "a.log_softmax(axis=0)", lambda a: a.log_softmax(axis=0), [((2, 3), "real")]),
+        ("reshape", "a.reshape(3, 2)", lambda a: a.reshape(3, 2), [((2, 3), "real")]),
+        ("transpose", "a.transpose(2, 0, 1)", lambda a: a.transpose(2, 0, 1), [((2, 3, 2), "real")]),
+        ("expand", "a.expand(2, 3)", lambda a: a.expand(2, 3), [((1, 3), "real")]),
+        ("getitem", "a[[0, 0, 1], 1:]", lambda a: a[[0, 0, 1], 1:], [((2, 3), "real")]),
+        (
+            "concatenate",
+            "concatenate([a, b], axis=1)",
+            lambda a, b: concatenate([a, b], axis=1),
+            [((2, 2), "real"), ((2, 1), "real")],
+        ),
+        ("stack", "stack([a, b])", lambda a, b: stack([a, b]), [((2, 2), "real"), ((2, 2), "real")]),
+        (
+            "crossentropy",
+            "cross_entropy(z, labels [2, 0])",
+            lambda z: apply_op(ops.CrossEntropy(), z, np.array([2, 0])),
+            [((2, 3), "real")],
+        ),
+        (
+            "binarycrossentropywithlogits",
+            "bce_with_logits(z, y)",
+            lambda z, y: apply_op(ops.BinaryCrossEntropyWithLogits(), z, y),
+            [((2, 3), "real"), ((2, 3), "real")],
+        ),
+        (
+            "binarycrossentropy",
+            "bce(p, y)",
+            lambda p, y: apply_op(ops.BinaryCrossEntropy(), p.sigmoid(), y),
+            [((2, 3), "real"), ((2, 3), "real")],
+        ),
+        ("where", "where(a > 0, a, b)", lambda a, b: where(a.data > 0, a, b), [((2, 3), "distinct")] * 2),
+    ]
+
+
+def check_primitives(seed: int = 0, atol: float = 1e-5, rtol: float = 1e-3) -> list[OpCheck]:
+    """Check the backward pass of every primitive op against central differences (full Jacobians, float64),
+    on random inputs from each op's smooth domain: what ``tinygrad-edu gradcheck`` prints.
+
+    Examples
+    --------
+    >>> import tinygrad_edu as tg
+    >>> results = tg.gradcheck.check_primitives()
+    >>> all(r.passed for r in results), len({r.op for r in results}) >= 30
+    (True, True)
+    """
+    rng = np.random.default_rng(seed)
+    results = []
+    for op, expression, fn, specs in _primitive_checks():
+        inputs = [Tensor(_domain_values(rng, shape, domain), requires_grad=True) for shape, domain in specs]
+        analytic, numeric = jacobian(fn, inputs), numerical_jacobian(fn, inputs)
+        abs_err = np.concatenate([np.abs(a - n).ravel() for a, n in zip(analytic, numeric, strict=True)])
+        ref = np.concatenate([np.abs(n).ravel() for n in numeric])
+        passed = bool(np.all(abs_err <= atol + rtol * ref))
+        rel_err = abs_err / np.maximum(ref, 1e-12)
+        results.append(OpCheck(op, expression, passed, float(abs_err.max()), float(rel_err.max())))
+    return results
