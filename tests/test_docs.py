@@ -1,7 +1,8 @@
 """The documentation's code must run as written.
 
-Every ```python block in README.md and docs/*.md is executed, each in a fresh namespace; test functions it
-defines (such as the Hypothesis examples) are called. Fragments that are not meant to run use ```text.
+Every ```python block in README.md and docs/**/*.md (subfolders such as docs/concepts/ included) is executed,
+each in a fresh namespace; test functions it defines (such as the Hypothesis examples) are called. Fragments
+that are not meant to run use ```text.
 """
 
 import re
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 BLOCKS = [
     pytest.param(code, id=f"{path.relative_to(ROOT)}-{i}")
     for path in DOCUMENTS

@@ -58,6 +58,8 @@ class SGD(Optimizer):
     maximize : bool, default False
         Ascend instead of descend.
 
+    Notes
+    -----
     ``nesterov``, ``weight_decay`` and ``maximize`` are keyword-only: PyTorch's positional order differs
     (``SGD(params, lr, momentum, dampening, weight_decay, nesterov)``), so a positional call could
     otherwise mean different things in the two libraries.
