@@ -10,9 +10,9 @@ import pytest
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "gd_vs_sgd.py"
 
 
-def test_sgd_and_mini_batches_reach_the_tolerance_with_far_fewer_gradient_evaluations(capsys):
+def test_sgd_and_mini_batches_reach_the_tolerance_with_far_fewer_gradient_evaluations(capsys, tmp_path):
     module = runpy.run_path(str(EXAMPLE))
-    result = module["main"](n_samples=1000, tol_factor=1.5)  # 800 training samples, 3 seeds
+    result = module["main"](n_samples=1000, tol_factor=1.5, out_dir=tmp_path / "pictures")  # 800 samples, 3 seeds
     out = capsys.readouterr().out
     gd, sgd, minibatch = result.summary
     assert [row["config"] for row in result.summary] == [
@@ -35,3 +35,8 @@ def test_sgd_and_mini_batches_reach_the_tolerance_with_far_fewer_gradient_evalua
     assert "3 seeds [0, 1, 2]" in lines[0] and "grad evals to tol" in lines[1]
     assert lines[3].startswith("GD (full batch)") and lines[4].startswith("SGD (batch 1)")
     assert "SGD (batch 1): 800 gradient evaluations to the tolerance" in out and "fewer than GD's" in out
+    # with out_dir: the pictures, as PNG files
+    for name in ("loss_curves", "convergence", "stability"):
+        png = tmp_path / "pictures" / f"{name}.png"
+        assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") and png.stat().st_size > 10_000
+        assert f"wrote {png}" in out

@@ -31,7 +31,8 @@ Log scales
 Losses span decades: for gradient descent on a strongly convex problem the gap to the optimum shrinks
 geometrically, :math:`f(\theta_k) - f^* \approx C\rho^k`, a straight line of slope :math:`\log\rho` on a
 logarithmic y axis. The loss axes are logarithmic by default (``log=False`` for a linear one); values
-:math:`\le 0` cannot be placed on a log axis: they are left out, with a warning where that matters.
+:math:`\le 0` cannot be placed on a log axis and are left out (when no value is left, the axis stays linear,
+with a warning).
 """
 
 from __future__ import annotations
@@ -144,7 +145,8 @@ def _figure_class() -> type:
                 self.savefig(buffer, format="png", bbox_inches="tight")
                 return buffer.getvalue()
 
-        InlineFigure.__module__ = __name__  # pickle finds the class as tinygrad_edu.viz.plots.InlineFigure
+        InlineFigure.__module__ = __name__  # pickle finds the class as tinygrad_edu.viz.plots.InlineFigure,
+        InlineFigure.__qualname__ = "InlineFigure"  # through the module's __getattr__
         _inline_figure_class = InlineFigure
     return _inline_figure_class
 
@@ -180,9 +182,12 @@ def _axes(
         ncols = n if ncols is None else ncols
         grid = fig.subplots(math.ceil(n / ncols), ncols, squeeze=False, **subplot_kw)
         return fig, list(grid.ravel()[:n]), True
-    axes = [ax] if isinstance(ax, Axes) else list(ax) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
-    if isinstance(ax, np.ndarray):
+    if isinstance(ax, np.ndarray):  # what plt.subplots returns for several axes
         axes = list(ax.ravel())
+    elif isinstance(ax, (list, tuple)):
+        axes = list(ax)
+    else:
+        axes = [ax]
     if len(axes) != n or not all(isinstance(a, Axes) for a in axes):
         want = "a matplotlib Axes" if n == 1 else f"a sequence of {n} matplotlib Axes (one per panel)"
         raise ValueError(f"{fn}: ax must be {want}, got {_describe(ax)}")
@@ -206,14 +211,59 @@ def _colours(n: int) -> list[Any]:
     return [matplotlib.colormaps["turbo"](t) for t in np.linspace(0.05, 0.95, n)]
 
 
-def _legend(axis: Axes, fig: Figure, created: bool, *, outside: bool = False, **kwargs: Any) -> None:
-    """A legend that does not cover the data: outside the axes on the right where we own the figure."""
-    if not axis.get_legend_handles_labels()[0]:
+def _legend(fig: Figure, axis: Axes, handles: list[Any], created: bool, *, where: str = "below") -> None:
+    """A legend that does not cover the data: below the axes (or on their right) where we made the figure;
+    inside the user's axes at matplotlib's "best" place otherwise."""
+    if not handles:
         return
-    if outside and created:
-        axis.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, **kwargs)
+    if not created:
+        axis.legend(handles=handles, loc="best")
+    elif where == "below":
+        longest = max(len(h.get_label()) for h in handles)
+        ncols = min(len(handles), 3)
+        while ncols > 1 and ncols * (longest + 8) * 0.075 > 0.95 * fig.get_figwidth():
+            ncols -= 1  # about 0.075 inch per character at the legend's font size, plus the line sample
+        fig.legend(handles=handles, loc="outside lower center", ncols=ncols, frameon=False)
+    else:  # right of the axes: constrained layout makes room for it
+        axis.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+
+
+def _readable_log_ticks(axis: Axes) -> None:
+    """Plain numbers (0.3, 0.5, 1, 2) instead of 3×10⁻¹ on a log y axis that spans less than two decades."""
+    from matplotlib.ticker import FuncFormatter
+
+    lo, hi = axis.get_ylim()
+    if axis.get_yscale() != "log" or not 0 < lo < hi < 100 * lo:
+        return
+    shown = None if hi < 10 * lo else (1, 2, 3, 5)  # leading digits labelled: all within a decade
+    plain = FuncFormatter(functools.partial(_plain_log_tick, shown=shown))  # a partial: figures stay picklable
+    axis.yaxis.set_major_formatter(plain)
+    axis.yaxis.set_minor_formatter(plain)
+
+
+def _plain_log_tick(value: float, _position: Any, shown: tuple[int, ...] | None) -> str:
+    if value <= 0:
+        return ""
+    digit = round(value / 10 ** math.floor(math.log10(value) + 1e-9))
+    return f"{value:.3g}" if shown is None or digit in shown else ""
+
+
+def _fit_ylim(axis: Axes, curves: Sequence[np.ndarray]) -> None:
+    """Limit the y axis to the main curves, so that the faint raw batch losses (whose spread for batch size 1
+    covers many decades) do not squeeze them."""
+    values = np.concatenate([np.asarray(c, dtype=np.float64).ravel() for c in curves]) if curves else np.array([])
+    values = values[np.isfinite(values)]
+    if axis.get_yscale() == "log":
+        values = values[values > 0]
+    if values.size == 0:
+        return
+    lo, hi = float(values.min()), float(values.max())
+    if axis.get_yscale() == "log":
+        pad = (hi / lo) ** 0.08 if hi > lo else 2.0
+        axis.set_ylim(lo / pad, hi * pad)
     else:
-        axis.legend(loc="best", **kwargs)
+        pad = 0.08 * (hi - lo) if hi > lo else max(abs(hi), 1.0) * 0.1
+        axis.set_ylim(lo - pad, hi + pad)
 
 
 def _set_log_y(axis: Axes, values: Sequence[np.ndarray], fn: str, what: str, log: bool) -> None:
@@ -346,23 +396,35 @@ def _epoch_x(name: str, h: History, clock: str, n_values: int, fn: str) -> np.nd
 
 
 def _moving_average(values: Any, window: int) -> np.ndarray:
-    """Centred moving average over ``window`` values; the window shrinks symmetrically near both ends (no lag,
-    no edge bias). Non-finite values are left out of the averages."""
+    """Moving average over ``window`` values (centred; narrower near the start, future half cut near the end).
+
+    At index ``i`` the window reaches ``h = min(window // 2, i // 2)`` values to each side: narrower near the
+    start, where the loss falls fastest and the larger earlier values would otherwise dominate the mean (an
+    arithmetic mean over a stretch where the loss spans a decade is a mean of its largest values); near the end
+    it keeps its past half and loses what is cut off of its future half. Non-finite values are left out.
+    """
     v = np.asarray(values, dtype=np.float64)
     n = v.size
-    half = min(window // 2, (n - 1) // 2)
-    if half < 1:
+    half = window // 2
+    if half < 1 or n < 3:
         return v.copy()
     ok = np.isfinite(v)
     vz = np.where(ok, v, 0.0)
-    kernel = np.ones(2 * half + 1)
-    # direct sums (np.convolve), not differences of a cumulative sum: a loss of 1e12 early on must not wipe out
-    # the digits of a loss of 1e-6 later
-    sums = np.convolve(vz, kernel, mode="same")
-    counts = np.convolve(ok.astype(np.float64), kernel, mode="same")
-    for i in range(half):  # near the ends: the widest symmetric window that fits
-        for j, sl in ((i, slice(0, 2 * i + 1)), (n - 1 - i, slice(n - 1 - 2 * i, n))):
-            sums[j], counts[j] = vz[sl].sum(), ok[sl].sum()
+    sums, counts = np.empty(n), np.empty(n)
+    full = 2 * half + 1
+    middle = range(2 * half, n - half)  # the full, centred window fits
+    if len(middle):
+        # direct sums (np.convolve), not differences of a cumulative sum: a loss of 1e12 early on must not wipe
+        # out the digits of a loss of 1e-6 later
+        kernel = np.ones(full)
+        sums[middle.start : middle.stop] = np.convolve(vz, kernel, mode="valid")[half : half + len(middle)]
+        counts[middle.start : middle.stop] = np.convolve(ok.astype(np.float64), kernel, mode="valid")[
+            half : half + len(middle)
+        ]
+    for i in (*range(min(2 * half, n)), *range(max(n - half, 2 * half), n)):
+        h = min(half, i // 2)
+        window_slice = slice(i - h, min(n, i + h + 1))
+        sums[i], counts[i] = vz[window_slice].sum(), ok[window_slice].sum()
     with np.errstate(invalid="ignore", divide="ignore"):
         out = sums / counts
     out[counts == 0] = np.nan
@@ -461,7 +523,7 @@ def plot_loss_curves(
         if clock == "epoch" and not h.train_loss:
             raise ValueError(f"{fn}: x='epoch' draws the per-epoch training loss, and History {name!r} has none")
     fig, (axis,), created = _axes(ax, 1, fn, figsize=_SINGLE)
-    drawn: list[np.ndarray] = []
+    main: list[np.ndarray] = []  # the curves that set the y range (not the faint raw batch losses)
     faint = False
     for (name, h), colour in zip(runs, _colours(len(runs)), strict=True):
         xs, ys = _iteration_x(name, h, clock, fn), np.asarray(h.loss, dtype=np.float64)
@@ -473,21 +535,25 @@ def plot_loss_curves(
             ey = np.asarray(h.train_loss, dtype=np.float64)
             ex = _epoch_x(name, h, clock, len(ey), fn)
             axis.plot(ex, ey, color=colour, lw=2.0, marker="o" if len(ey) <= 50 else None, ms=4, label=name)
-            drawn += [ey]
+            main.append(ey)
         elif window and noisy:
             axis.plot(xs, ys, color=colour, lw=0.7, alpha=_RAW_ALPHA)
-            axis.plot(xs, _moving_average(ys, window), color=colour, lw=2.0, label=name)
+            smoothed = _moving_average(ys, window)
+            axis.plot(xs, smoothed, color=colour, lw=2.0, label=name)
+            main.append(smoothed)
             faint = True
         else:
             axis.plot(xs, ys, color=colour, lw=1.0 if noisy else 2.0, label=name)
-        drawn.append(ys)
+            main.append(ys)
         if val and h.val_loss:
             vy = np.asarray(h.val_loss, dtype=np.float64)
             vx = _epoch_x(name, h, clock, len(vy), fn)
             marker = "s" if len(vy) <= 50 else None
             axis.plot(vx, vy, color=colour, lw=1.6, ls="--", marker=marker, ms=3.5, label=f"{name} (validation)")
-            drawn.append(vy)
-    _set_log_y(axis, drawn, fn, "loss", log)
+            main.append(vy)
+    _set_log_y(axis, main, fn, "loss", log)
+    if faint:
+        _fit_ylim(axis, main)
     if logx:
         axis.set_xscale("log")
     axis.set_xlabel(_CLOCK_LABEL[clock])
@@ -496,8 +562,8 @@ def plot_loss_curves(
     handles, _ = axis.get_legend_handles_labels()
     if faint:
         handles += _raw_and_smooth_handles(window, epoch=clock == "epoch")
-    if handles:
-        axis.legend(handles=handles, loc="upper right" if created else "best")
+    _legend(fig, axis, handles, created)
+    _readable_log_ticks(axis)
     return fig
 
 
@@ -538,8 +604,8 @@ def plot_convergence(
         One clock (one panel; ``ax`` may be given) or several (one panel each, side by side, sharing the y
         axis): ``"iteration"``, ``"epoch"``, ``"grad_evals"``, ``"time"``.
     smooth : int, optional
-        Average stochastic runs' batch losses over a centred window of this many iterations before taking the
-        gap (the raw gaps are drawn faintly behind).
+        Average stochastic runs' batch losses over a centred window of this many iterations (see
+        :func:`plot_loss_curves`) before taking the gap.
     logx : bool, default False
         Logarithmic x axes, for runs whose lengths differ by orders of magnitude.
     ax : Axes, or a sequence of one Axes per clock, optional
@@ -554,10 +620,11 @@ def plot_convergence(
     -----
     The curve is the per-iteration loss ``history.loss``; for a full batch that *is* the training loss, for a
     mini-batch it is a noisy estimate of it, which near the optimum can fall below :math:`f^*` (one batch can
-    fit better than the optimum of all of them). Such points have no place on a log axis and are left out:
-    ``smooth=`` averages the batches first. Where a stochastic run also recorded the exact training loss at
-    the end of each epoch (``fit(train_loss="full")``, which :func:`~tinygrad_edu.train.compare` uses),
-    those gaps are drawn as open circles.
+    fit better than the optimum of all of them). Such points have no place on a log axis and are left out (a
+    warning says so when more than 5 % of a stochastic run's points are): ``smooth=`` averages the batches
+    first. Where a stochastic run also recorded the exact training loss at the end of each epoch
+    (``fit(train_loss="full")``, which :func:`~tinygrad_edu.train.compare` uses), those gaps are drawn as open
+    circles.
     """
     fn = "plot_convergence"
     clocks = [x] if isinstance(x, str) else list(x) if isinstance(x, (list, tuple)) else [x]
@@ -574,30 +641,35 @@ def plot_convergence(
     n = len(clocks)
     fig, axes, created = _axes(ax, n, fn, figsize=(_SINGLE[0], _SINGLE[1]) if n == 1 else (4.4 * n, 4.4), sharey=True)
     colours = _colours(len(runs))
-    gaps_all: list[np.ndarray] = []
-    exact = faint = False
-    below: list[str] = []
+    for name, h in runs:
+        gap = np.asarray(h.loss, dtype=np.float64) - target
+        below = float(np.mean(gap[np.isfinite(gap)] <= 0)) if np.isfinite(gap).any() else 0.0
+        if not window and _stochastic(h) and below > 0.05:
+            warnings.warn(
+                f"{fn}: {below:.0%} of the batch losses of {name!r} are at or below the target {target:g} (one batch "
+                "can fit better than the optimum of the whole training set); a log axis cannot show them, so its "
+                "curve has gaps: pass smooth=... to average the batch losses first",
+                stacklevel=3,
+            )
+    smoothed = exact = False
     for axis, clock in zip(axes, clocks, strict=True):
+        gaps: list[np.ndarray] = []
         for (name, h), colour in zip(runs, colours, strict=True):
             xs = _iteration_x(name, h, clock, fn)
             loss = np.asarray(h.loss, dtype=np.float64)
             noisy = _stochastic(h)
             if window and noisy:
-                axis.plot(xs, loss - target, color=colour, lw=0.7, alpha=_RAW_ALPHA)
-                gap = _moving_average(loss, window) - target
-                faint = True
-            else:
-                gap = loss - target
+                loss = _moving_average(loss, window)
+                smoothed = True
+            gap = loss - target
             axis.plot(xs, gap, color=colour, lw=1.0 if noisy and not window else 2.0, label=name)
-            gaps_all.append(gap)
-            if clock == clocks[0] and np.any(gap[np.isfinite(gap)] <= 0):
-                below.append(name)
+            gaps.append(gap)
             if noisy and h.train_loss_mode == "full" and h.train_loss:
                 ey = np.asarray(h.train_loss, dtype=np.float64) - target
                 ex = _epoch_x(name, h, clock, len(ey), fn)
                 axis.plot(ex, ey, ls="none", marker="o", ms=6, mfc="white", mec=colour, mew=1.6, zorder=3)
                 exact = True
-        _set_log_y(axis, gaps_all, fn, "gap loss - target", True)
+        _set_log_y(axis, gaps, fn, "loss - target", True)
         if logx:
             axis.set_xscale("log")
         axis.set_xlabel(_CLOCK_LABEL[clock])
@@ -609,31 +681,20 @@ def plot_convergence(
         axes[0].set_title(title if title is not None else default_title)
     else:
         fig.suptitle(title if title is not None else default_title)
-    if below and window == 0:
-        warnings.warn(
-            f"{fn}: some losses of {below} are at or below the target {target:g} (a batch can fit better than the "
-            "optimum of the whole training set); a log axis cannot show them, so they are left out: smooth=... "
-            "averages the batch losses first",
-            stacklevel=3,
-        )
-    _convergence_legend(fig, axes, created, window, faint, exact)
-    return fig
-
-
-def _convergence_legend(fig: Figure, axes: list[Axes], created: bool, window: int, faint: bool, exact: bool) -> None:
     from matplotlib.lines import Line2D
 
     handles, _ = axes[0].get_legend_handles_labels()
-    if faint:
-        handles += _raw_and_smooth_handles(window)
+    if smoothed:
+        label = f"batch losses: moving average ({window} iterations)"
+        handles.append(Line2D([], [], color="0.45", lw=2.0, label=label))
     if exact:
         handles.append(
-            Line2D([], [], ls="none", marker="o", ms=6, mfc="white", mec="0.3", mew=1.6, label="exact training loss")
-        )
-    if len(axes) > 1 and created:  # below the panels: never on top of a curve
-        fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4), frameon=False)
-    else:
-        axes[0].legend(handles=handles, loc="best")
+            Line2D([], [], ls="none", marker="o", ms=6, mfc="white", mec="0.3", mew=1.6,
+                   label="exact training loss at epoch ends"),
+        )  # fmt: skip
+    _legend(fig, axes[0], handles, created)
+    _readable_log_ticks(axes[0])
+    return fig
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -657,14 +718,12 @@ def _history_path(name: str, h: History, params: ParamSpec, fn: str) -> tuple[np
         "or params=(('weight', 0), ('weight', 1)) to pick elements (flat index)"
     )
     if params is None:
-        if len(sizes) == 1 and next(iter(sizes.values())) == 2:
-            params = next(iter(sizes))
+        if len(sizes) == 1:
+            params = next(iter(sizes))  # checked below: it must have 2 elements
         elif len(sizes) == 2 and all(s == 1 for s in sizes.values()):
             params = tuple(sizes)
         else:
-            raise ValueError(
-                f"{fn}: which two numbers of History {name!r} are x and y? It recorded {recorded}; {how}"
-            )
+            raise ValueError(f"{fn}: which two numbers of History {name!r} are x and y? It recorded {recorded}; {how}")
     if isinstance(params, str):
         if params not in sizes:
             raise ValueError(f"{fn}: History {name!r} has no parameter {params!r}; recorded: {recorded}")
@@ -761,7 +820,8 @@ def _grid_limits(
     paths: list[np.ndarray], optimum: np.ndarray | None, xlim: Any, ylim: Any, equal: bool
 ) -> tuple[tuple[float, float], tuple[float, float]]:
     """The plotted region: every path and the optimum, with a margin (made square for an equal aspect)."""
-    points = np.concatenate([p[np.isfinite(p).all(axis=1)] for p in paths] + ([] if optimum is None else [optimum[None]]))
+    parts = [p[np.isfinite(p).all(axis=1)] for p in paths]
+    points = np.concatenate(parts + ([] if optimum is None else [optimum[None]]))
     if not len(points):
         raise ValueError("plot_trajectories: no finite point to plot (every path is NaN or infinite)")
     lo, hi = points.min(axis=0), points.max(axis=0)
@@ -891,14 +951,15 @@ def plot_trajectories(
             f"{fn}: fn2d(X, Y) must return an array of the grid's shape {X.shape}, got shape {Z.shape}; write it with "
             "numpy operations that act elementwise on X and Y"
         )
-    fig, (axis,), created = _axes(ax, 1, fn, figsize=(7.8, 5.6))
+    fig, (axis,), created = _axes(ax, 1, fn, figsize=(7.0, 6.6))
     contour = axis.contour(X, Y, Z, levels=_levels(Z, levels, fn), cmap="Greys_r", linewidths=0.8, alpha=0.75)
     contour.set_zorder(1)
     colours = _colours(len(paths))
-    for (name, path), colour in zip(paths, colours, strict=True):
+    for i, ((name, path), colour) in enumerate(zip(paths, colours, strict=True)):
         dense = len(path) > 150
+        width = 1.3 + 1.5 * (len(paths) - 1 - i) / max(len(paths) - 1, 1)  # earlier paths wider: overlaps show
         axis.plot(
-            path[:, 0], path[:, 1], color=colour, lw=1.0 if dense else 1.5, marker=None if dense else ".", ms=5,
+            path[:, 0], path[:, 1], color=colour, lw=width, marker=None if dense else ".", ms=5,
             label=f"{name} ({len(path) - 1} steps)", zorder=3,
         )  # fmt: skip
         finite = path[np.isfinite(path).all(axis=1)]
@@ -912,7 +973,7 @@ def plot_trajectories(
         Line2D([], [], ls="none", marker="*", ms=14, color="0.5", mec="black", mew=0.7, label="end"),
     ]
     if opt is not None:
-        axis.plot(*opt, ls="none", marker="P", ms=12, color="black", mec="white", mew=1.0, zorder=6)
+        axis.plot(*opt, ls="none", marker="P", ms=12, color="black", mec="white", mew=1.0, zorder=3.5)
         handles.append(Line2D([], [], ls="none", marker="P", ms=11, color="black", mec="white", label="minimum"))
     axis.set_xlim(x0, x1)
     axis.set_ylim(y0, y1)
@@ -921,10 +982,7 @@ def plot_trajectories(
     axis.set_xlabel(xlabel)
     axis.set_ylabel(ylabel)
     axis.set_title(title if title is not None else "Parameter trajectories over the loss contours")
-    if created:
-        axis.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
-    else:
-        axis.legend(handles=handles, loc="best")
+    _legend(fig, axis, handles, created)
     return fig
 
 
@@ -1080,7 +1138,7 @@ def plot_lr_sweep(
         label = name or "final loss"
         if lrs:
             best = int(np.argmin(means))
-            label += f" (best η = {lrs[best]:g})"
+            label += f" (best η = {lrs[best]:.3g})"
             axis.plot(lrs, means, color=colour, lw=1.8, marker="o", ms=6, label=label, zorder=3)
             axis.plot(lrs[best], means[best], ls="none", marker="*", ms=18, color=colour, mec="black", zorder=4)
             finals.append(np.asarray(means))
@@ -1093,7 +1151,11 @@ def plot_lr_sweep(
         if len(sweeps) == 1:
             _shade_regions(axis, top, points, lrs, means)
     axis.set_xscale("log")
-    _set_log_y(axis, finals, fn, "final loss", log)
+    if finals:
+        _set_log_y(axis, finals, fn, "final loss", log)
+    else:  # nothing finite to plot: the crosses alone
+        axis.set_yticks([])
+        axis.text(0.5, 0.5, "every run diverged", transform=axis.transAxes, ha="center", color="#b91c1c")
     for label, lr in (reference or {}).items():
         axis.axvline(float(lr), color="0.25", ls="--", lw=1.2, label=f"{label} = {float(lr):g}")
     handles, _ = axis.get_legend_handles_labels()
@@ -1109,20 +1171,23 @@ def plot_lr_sweep(
     lo, hi = min(all_lrs), max(all_lrs)
     pad = (hi / lo) ** 0.06 if hi > lo else 2.0
     axis.set_xlim(lo / pad, hi * pad)
-    axis.legend(handles=handles, loc="upper left" if created else "best")
+    _legend(fig, axis, handles, created)
+    _readable_log_ticks(axis)
     return fig
 
 
 def _shade_regions(axis: Axes, top: Any, points: dict, lrs: list[float], means: list[float]) -> None:
-    """Name the regions of a single sweep: too small (left of the best), diverging (shaded red)."""
+    """Name the regions of a single sweep: too small (left of the best), diverging (shaded red, from halfway on
+    the log axis between the last learning rate below it that converged and the first at which every run
+    diverged)."""
     all_diverged = [lr for lr, runs in points.items() if all(d for _, d in runs)]
-    first_bad = None
     if all_diverged:
-        converged_below = [lr for lr in lrs if lr < all_diverged[0]]
         first_bad = all_diverged[0]
-        edge = math.sqrt(first_bad * converged_below[-1]) if converged_below else first_bad / 1.5
+        converged_below = [lr for lr in lrs if lr < first_bad]
+        edge = math.sqrt(first_bad * converged_below[-1]) if converged_below else first_bad / 100
         axis.axvspan(edge, max(points) * 100, color="#d62728", alpha=0.08, lw=0, zorder=0)
-        axis.text(edge * 1.08, 0.04, "diverges", transform=top, color="#b91c1c", fontsize=10, ha="left", va="bottom")
+        if converged_below:
+            axis.text(edge * 1.08, 0.04, "diverges", transform=top, color="#b91c1c", fontsize=10, va="bottom")
     if lrs and int(np.argmin(means)) > 0:
         axis.text(min(points) * 1.05, 0.04, "too small: slow", transform=top, color="0.3", fontsize=10, va="bottom")
 
@@ -1222,7 +1287,7 @@ def plot_stability(
                 raise ValueError(f"{fn}: History {h.name!r} recorded no {series!r} values")
             if per_iteration:
                 xs = _iteration_x(h.name, h, clock, fn)
-                ys = _moving_average(ys, window) if window else ys
+                ys = _moving_average(ys, window) if window and _stochastic(h) else ys
             else:
                 xs = _epoch_x(h.name, h, clock, len(ys), fn)
             xs_list.append(xs)
@@ -1232,9 +1297,8 @@ def plot_stability(
         xs = np.mean([xs[:n] for xs in xs_list], axis=0)
         mean = Y.mean(axis=0)
         std = Y.std(axis=0, ddof=1) if len(Y) > 1 else np.zeros(n)
-        seeds = f"{len(Y)} seed" + ("s" if len(Y) > 1 else "")
         axis.fill_between(xs, mean - std, mean + std, color=colour, alpha=0.22, lw=0)
-        axis.plot(xs, mean, color=colour, lw=2.0, label=f"{name}: mean ± 1 std, {seeds}")
+        axis.plot(xs, mean, color=colour, lw=2.0, label=name if len(Y) > 1 else f"{name} (1 seed: no band)")
         drawn.append(mean)
     what = "loss" if series in ("loss", "train_loss", "val_loss") else series
     _set_log_y(axis, drawn, fn, what, log)
@@ -1245,8 +1309,11 @@ def plot_stability(
     axis.set_xlabel(_CLOCK_LABEL[clock])
     names = {"loss": "batch loss", "train_loss": "training loss", "val_loss": "validation loss"}
     axis.set_ylabel(names.get(series, series) + (" (log scale)" if axis.get_yscale() == "log" else ""))
-    axis.set_title(title if title is not None else "Stability across seeds: mean ± 1 standard deviation")
-    axis.legend(loc="upper right" if created else "best")
+    counts = {len(hs) for _, hs in groups}
+    seeds = f" over {counts.pop()} seeds" if len(counts) == 1 else " over the seeds"
+    axis.set_title(title if title is not None else f"Stability across seeds: mean ± 1 standard deviation{seeds}")
+    _legend(fig, axis, axis.get_legend_handles_labels()[0], created)
+    _readable_log_ticks(axis)
     return fig
 
 
@@ -1325,17 +1392,16 @@ def plot_parameter_updates(
         its = np.arange(n_snap, dtype=np.float64)  # hand-made History without param_iterations
     fig, (top, bottom), created = _axes(ax, 2, fn, figsize=(8.6, 6.4), ncols=1, sharex=True)
     trajectories = {n: history.param_trajectory(n).reshape(n_snap, -1).astype(np.float64) for n in chosen}
-    n_lines = sum(t.shape[1] if t.shape[1] <= max_elements else 1 for t in trajectories.values())
-    line_colours = iter(_colours(n_lines))
-    param_colours = _colours(len(chosen))
+    styles = ["-", "--", ":", "-.", (0, (5, 1.5, 1, 1.5, 1, 1.5)), (0, (1, 3))]  # the elements of one parameter
     updates: list[np.ndarray] = []
-    for (name, traj), colour in zip(trajectories.items(), param_colours, strict=True):
+    for (name, traj), colour in zip(trajectories.items(), _colours(len(chosen)), strict=True):
         shape = np.shape(history.params[name][0])
         if traj.shape[1] <= max_elements:
             for i in range(traj.shape[1]):
-                top.plot(its, traj[:, i], color=next(line_colours), lw=1.6, label=_element_label(name, i, shape))
+                style = styles[i % len(styles)]
+                top.plot(its, traj[:, i], color=colour, ls=style, lw=1.7, label=_element_label(name, i, shape))
         else:
-            top.plot(its, np.linalg.norm(traj, axis=1), color=next(line_colours), lw=1.6,
+            top.plot(its, np.linalg.norm(traj, axis=1), color=colour, lw=1.7,
                      label=f"‖{name}‖  ({traj.shape[1]} elements)")  # fmt: skip
         step = np.linalg.norm(np.diff(traj, axis=0), axis=1)
         if relative:
@@ -1351,10 +1417,11 @@ def plot_parameter_updates(
             bottom.plot(its[1:], reference, color="0.35", ls="--", lw=1.3, label="η·‖g‖ (whole gradient)")
     _set_log_y(bottom, updates, fn, "update size", log)
     spacing = int(every[0]) if len(every) and np.all(every == every[0]) else None
-    delta = "θ_k − θ_{k−1}" if spacing in (None, 1) else f"θ_k − θ_(k−{spacing})"
+    previous = "k-1" if spacing in (None, 1) else f"k-{spacing}"
     top.set_ylabel("parameter value")
     scale = " (log scale)" if bottom.get_yscale() == "log" else ""
-    bottom.set_ylabel(f"‖{delta}‖" + (" / ‖θ‖" if relative else "") + scale)
+    size = rf"$\|\theta_k - \theta_{{{previous}}}\|$" + (r" / $\|\theta\|$" if relative else "")
+    bottom.set_ylabel(size + scale)
     bottom.set_xlabel("iteration")
     top.set_title("values", fontsize=11, fontweight="normal", loc="left")
     bottom.set_title("update sizes" + (" relative to ‖θ‖" if relative else ""), fontsize=11, fontweight="normal",
@@ -1364,6 +1431,6 @@ def plot_parameter_updates(
         fig.suptitle(heading)
     else:
         top.set_title(heading)
-    for axis in (top, bottom):
-        _legend(axis, fig, created, outside=True)
+    for axis, where in ((top, "right upper"), (bottom, "right lower")):
+        _legend(fig, axis, axis.get_legend_handles_labels()[0], created, where=where)
     return fig
