@@ -132,7 +132,8 @@ class ComputationGraph(graphviz.Digraph):
     """The ``graphviz.Digraph`` returned by :func:`draw_graph`.
 
     It renders inline in Jupyter and has all of ``Digraph``'s methods (``.source``, ``.pipe``, ``.render``);
-    rendering without Graphviz's ``dot`` raises :class:`GraphvizNotFoundError` with installation hints.
+    rendering without Graphviz's ``dot`` raises :class:`GraphvizNotFoundError` with installation hints, while
+    Jupyter's inline display falls back to the hint and the DOT text.
 
     Attributes
     ----------
@@ -156,6 +157,14 @@ class ComputationGraph(graphviz.Digraph):
             return super().render(*args, **kwargs)
         except graphviz.ExecutableNotFound as err:
             raise GraphvizNotFoundError(INSTALL_HINT) from err
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:
+        """Jupyter's display: the SVG picture, or, without Graphviz's ``dot``, the install hint and the DOT text
+        (a notebook cell that draws a graph still runs on a machine without Graphviz)."""
+        try:
+            return super()._repr_mimebundle_(include, exclude, **kwargs)
+        except (GraphvizNotFoundError, graphviz.ExecutableNotFound):
+            return {"text/plain": f"{INSTALL_HINT}\n\nThe graph as DOT text:\n{self.source}"}
 
 
 # --------------------------------------------------------------------------------------------------------
