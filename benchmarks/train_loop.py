@@ -25,61 +25,21 @@ import statistics
 import time
 
 import numpy as np
+from _workloads import LR, SIZES, make_data, numpy_mlp_step
 
 import tinygrad_edu as tg
 from tinygrad_edu.nn import functional as F  # noqa: N812 (PyTorch users know F)
-
-SIZES = (784, 256, 128, 10)
-LR = 0.01
-
-
-def make_data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    return rng.standard_normal((n, SIZES[0])).astype(np.float32), rng.integers(0, SIZES[-1], n)
-
 
 # ---- the floor: numpy with hand-derived backprop ----------------------------------------------------------
 
 
 def numpy_epoch(params: list[np.ndarray], X: np.ndarray, y: np.ndarray, order: np.ndarray, batch: int) -> float:
-    """One epoch of SGD on relu(relu(x W1^T + b1) W2^T + b2) W3^T + b3 with softmax cross-entropy, in place.
-
-    Backward, with G = dL/dlogits = (softmax(z3) - onehot(y)) / B:
-    dW3 = G^T h2, db3 = sum_n G; G2 = (G W3) * [z2 > 0]; dW2 = G2^T h1, ...; dW1 = G1^T x.
-    Returns the mean of the batch losses.
-    """
-    W1, b1, W2, b2, W3, b3 = params
+    """One epoch of ``_workloads.numpy_mlp_step`` (SGD, in place) over the batches of ``order``; returns the
+    mean of the batch losses."""
     total = 0.0
     for start in range(0, len(order), batch):
         idx = order[start : start + batch]
-        xb, yb = X[idx], y[idx]
-        rows = np.arange(len(idx))
-        z1 = xb @ W1.T + b1
-        h1 = np.maximum(z1, 0)
-        z2 = h1 @ W2.T + b2
-        h2 = np.maximum(z2, 0)
-        z3 = h2 @ W3.T + b3
-        shifted = z3 - z3.max(axis=1, keepdims=True)
-        exp = np.exp(shifted)
-        sum_exp = exp.sum(axis=1, keepdims=True)
-        total += float(np.mean(np.log(sum_exp[:, 0]) - shifted[rows, yb]))
-        g3 = exp / sum_exp
-        g3[rows, yb] -= 1
-        g3 /= len(idx)
-        g2 = g3 @ W3
-        g2 *= z2 > 0
-        g1 = g2 @ W2
-        g1 *= z1 > 0
-        for p, g in (
-            (W3, g3.T @ h2),
-            (b3, g3.sum(0)),
-            (W2, g2.T @ h1),
-            (b2, g2.sum(0)),
-            (W1, g1.T @ xb),
-            (b1, g1.sum(0)),
-        ):
-            g *= LR
-            p -= g
+        total += numpy_mlp_step(params, X[idx], y[idx], LR)
     return total / -(-len(order) // batch)
 
 

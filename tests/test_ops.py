@@ -1239,3 +1239,131 @@ def test_clip_with_both_bounds_none():
 def test_index_out_of_range(index, pattern):
     with pytest.raises(IndexError, match=pattern):
         Tensor(np.ones((2, 3)))[index]
+
+
+# --------------------------------------------------------------------------------------------------------
+# linear: the fused affine map of nn.Linear, Y = X W^T + b
+# --------------------------------------------------------------------------------------------------------
+
+# shapes of X; _linear_expected is the hand-derived (X_bar, W_bar, b_bar) from X, W and the upstream gradient G:
+# Y_nj = sum_i X_ni W_ji + b_j, so X_bar = G W, W_bar_ji = sum_n G_nj X_ni and b_bar_j = sum_n G_nj (n: every
+# batch axis)
+LINEAR_CASES = {
+    "batch (5, 3)": (5, 3),
+    "one sample (3,)": (3,),
+    "batched (2, 4, 3)": (2, 4, 3),
+}
+
+
+def _linear_expected(x, w, g):
+    batch_axes = list(range(g.ndim - 1))
+    return g @ w, np.tensordot(g, x, axes=(batch_axes, batch_axes)), g.sum(axis=tuple(batch_axes))
+
+
+def _apply_linear(x, w, b=None):
+    return tg.tensor.apply_op(tg.ops.Linear(), x, w) if b is None else tg.tensor.apply_op(tg.ops.Linear(), x, w, b)
+
+
+@pytest.mark.parametrize("case", list(LINEAR_CASES))
+def test_linear_hand_derived(case):
+    rng = np.random.default_rng(40)
+    x_np, w_np, b_np = rng.standard_normal(LINEAR_CASES[case]), rng.standard_normal((2, 3)), rng.standard_normal(2)
+    x, w, b = _leaf(x_np), _leaf(w_np), _leaf(b_np)
+    y = _apply_linear(x, w, b)
+    np.testing.assert_allclose(y.data, x_np @ w_np.T + b_np, rtol=RTOL, atol=ATOL)
+    G = rng.standard_normal(y.shape)
+    y.backward(grad=G)
+    x_bar, w_bar, b_bar = _linear_expected(x_np, w_np, G)
+    assert_grad(x, x_bar)
+    assert_grad(w, w_bar)
+    assert_grad(b, b_bar)
+
+
+def test_linear_without_bias_and_with_a_constant_input():
+    """No bias: two inputs; data that does not require grad gets no gradient (and costs no matmul)."""
+    rng = np.random.default_rng(41)
+    x_np, w_np = rng.standard_normal((4, 3)), rng.standard_normal((2, 3))
+    x, w = Tensor(x_np), _leaf(w_np)
+    y = _apply_linear(x, w)
+    G = rng.standard_normal(y.shape)
+    y.backward(grad=G)
+    assert_grad(w, G.T @ x_np)
+    assert x.grad is None
+
+
+@pytest.mark.parametrize("case", list(LINEAR_CASES))
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_equals_the_unfused_composition(case, bias):
+    """ops.Linear is x @ W.T + b from MatMul, Transpose and Add, fused: the same values and gradients (float64)."""
+    rng = np.random.default_rng(42)
+    arrays = rng.standard_normal(LINEAR_CASES[case]), rng.standard_normal((2, 3)), rng.standard_normal(2)
+    G = rng.standard_normal((*LINEAR_CASES[case][:-1], 2))
+    fused, unfused = [_leaf(a) for a in arrays], [_leaf(a) for a in arrays]
+    y_fused = _apply_linear(*(fused if bias else fused[:2]))
+    y_unfused = unfused[0] @ unfused[1].T + unfused[2] if bias else unfused[0] @ unfused[1].T
+    np.testing.assert_allclose(y_fused.data, y_unfused.data, rtol=1e-12, atol=1e-12)
+    y_fused.backward(grad=G)
+    y_unfused.backward(grad=G)
+    for f, u in zip(fused if bias else fused[:2], unfused if bias else unfused[:2], strict=True):
+        np.testing.assert_allclose(f.grad, u.grad, rtol=1e-12, atol=1e-12)
+
+
+def test_nn_linear_is_one_fused_node_with_unchanged_gradients():
+    tg.manual_seed(0)
+    layer = tg.nn.Linear(3, 2, dtype=np.float64)
+    x_np = np.random.default_rng(43).standard_normal((4, 3))
+    y = layer(Tensor(x_np, requires_grad=True))
+    assert isinstance(y.grad_fn, tg.ops.Linear) and y.inputs[1:] == (layer.weight, layer.bias)
+    y.sum().backward()
+    np.testing.assert_allclose(layer.weight.grad, np.ones((4, 2)).T @ x_np, rtol=RTOL)
+    np.testing.assert_allclose(layer.bias.grad, [4.0, 4.0])
+    no_bias = tg.nn.Linear(3, 2, bias=False)
+    assert len(no_bias(Tensor(x_np, dtype=np.float32)).inputs) == 2
+
+
+@st.composite
+def _linear_operands(draw):
+    """X of shape (..., in) (one sample, a batch or batched batches), W (out, in), and a bias or none."""
+    n_in, n_out = draw(st.integers(1, 4)), draw(st.integers(1, 3))
+    batch = draw(shapes(min_dims=0, max_dims=2, max_side=3))
+    operands = [draw(tensors((*batch, n_in))), draw(tensors((n_out, n_in)))]
+    if draw(st.booleans()):
+        operands.append(draw(tensors((n_out,))))
+    return operands
+
+
+@given(operands=_linear_operands())
+def test_linear_matches_finite_differences(operands):
+    x, w, *b = operands
+    expected = x.data @ w.data.T + (b[0].data if b else 0)
+    np.testing.assert_allclose(_apply_linear(*operands).data, expected, rtol=RTOL, atol=ATOL)
+    assert_grad_close(_apply_linear, *operands)
+
+
+def test_linear_float32_stays_float32_and_a_float64_bias_promotes_like_numpy():
+    x = Tensor(np.ones((2, 3), np.float32), requires_grad=True)
+    w = Tensor(np.ones((4, 3), np.float32), requires_grad=True)
+    y = _apply_linear(x, w, Tensor(np.ones(4, np.float32), requires_grad=True))
+    assert y.dtype == np.float32
+    y.sum().backward()
+    assert x.grad.dtype == w.grad.dtype == np.float32
+    b64 = Tensor(np.ones(4), requires_grad=True)
+    y64 = _apply_linear(x, w, b64)
+    assert y64.dtype == np.float64  # as x @ w.T + b64 would be
+    y64.sum().backward()
+    assert b64.grad.dtype == np.float64 and w.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    ("sx", "sw", "sb", "pattern"),
+    [
+        ((2, 3), (4, 5), None, r"inputs of shape \(2, 3\) do not fit a weight of shape \(4, 5\)"),
+        ((2, 3), (3,), None, r"weight must be \(out_features, in_features\)"),
+        ((), (4, 3), None, r"inputs of shape \(\)"),
+        ((2, 3), (4, 3), (3,), r"bias must have shape \(4,\), got \(3,\)"),
+    ],
+)
+def test_linear_with_mismatched_shapes(sx, sw, sb, pattern):
+    operands = [Tensor(np.ones(sx)), Tensor(np.ones(sw))] + ([Tensor(np.ones(sb))] if sb else [])
+    with pytest.raises(ValueError, match=pattern):
+        _apply_linear(*operands)

@@ -379,6 +379,12 @@ def _primitive_checks() -> list[tuple[str, str, Callable[..., Any], list[tuple[t
         ),
         ("matmul", "A @ B", lambda a, b: a @ b, [((2, 3), "real"), ((3, 2), "real")]),
         ("matmul", "A @ v (batched)", lambda a, b: a @ b, [((2, 2, 3), "real"), ((3,), "real")]),
+        (
+            "linear",
+            "X @ W.T + b (fused)",
+            lambda x, w, b: apply_op(ops.Linear(), x, w, b),
+            [((2, 3), "real"), ((4, 3), "real"), ((4,), "real")],
+        ),
         ("sum", "a.sum(axis=1)", lambda a: a.sum(axis=1), [((2, 3), "real")]),
         ("mean", "a.mean(axis=(0, 2))", lambda a: a.mean(axis=(0, 2)), [((2, 3, 2), "real")]),
         ("max", "a.max(axis=0)", lambda a: a.max(axis=0), [((3, 2), "distinct")]),

@@ -21,6 +21,7 @@ Conventions
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -99,16 +100,22 @@ class Function:
     Attributes
     ----------
     needs_input_grad : tuple of bool
-        One flag per input: whether ``backward`` must compute that input's gradient.
+        One flag per input: whether ``backward`` must compute that input's gradient (set by ``apply_op``).
     saved : tuple or None
-        What ``forward`` kept for ``backward``; ``None`` once the graph was released after a backward pass.
+        What ``forward`` kept for ``backward`` (``apply_op`` starts it as ``()``); ``None`` once the graph was
+        released after a backward pass.
+    grads_are_new : bool, class attribute
+        True for a primitive whose ``backward`` always returns arrays it has just allocated: never ``grad``
+        itself, a view of it or of a saved array, nor one array for two inputs. The engine may then keep such
+        a gradient as a leaf's ``.grad`` without copying it. False (the default, always safe) makes the
+        engine copy.
+
+    There is no ``__init__`` to call (one op object is created per operation, so that creating it costs no
+    more than creating any object); subclasses with parameters define their own.
     """
 
     __slots__ = ("needs_input_grad", "saved")
-
-    def __init__(self) -> None:
-        self.needs_input_grad: tuple[bool, ...] = ()
-        self.saved: tuple | None = ()
+    grads_are_new: bool = False
 
     @property
     def name(self) -> str:
@@ -197,6 +204,7 @@ class Mul(Function):
     r""":math:`y = a b`;  :math:`\partial y/\partial a = b`, :math:`\partial y/\partial b = a`."""
 
     __slots__ = ()
+    grads_are_new = True
 
     def forward(self, a, b):
         self.saved = (a, b)
@@ -215,6 +223,7 @@ class Div(Function):
     r""":math:`y = a / b`;  :math:`\partial y/\partial a = 1/b`, :math:`\partial y/\partial b = -a/b^2 = -y/b`."""
 
     __slots__ = ()
+    grads_are_new = True
 
     def forward(self, a, b):
         out = broadcasting(np.divide, a, b)
@@ -240,6 +249,7 @@ class Pow(Function):
     """
 
     __slots__ = ()
+    grads_are_new = True
 
     def forward(self, a, b):
         out = broadcasting(np.power, a, b)
@@ -272,6 +282,7 @@ class Maximum(Function):
     """
 
     __slots__ = ()
+    grads_are_new = True
 
     def forward(self, a, b):
         self.saved = (a, b)
@@ -291,6 +302,7 @@ class Minimum(Function):
     r""":math:`y = \min(a, b)` elementwise; :math:`\partial y/\partial a = [a < b] + \tfrac12 [a = b]`."""
 
     __slots__ = ()
+    grads_are_new = True
 
     def forward(self, a, b):
         self.saved = (a, b)
@@ -311,6 +323,7 @@ class Where(Function):
     :math:`\partial y/\partial b = [\lnot \mathrm{cond}]`. ``cond`` is a boolean array and gets no gradient."""
 
     __slots__ = ()
+    grads_are_new = True
 
     def forward(self, cond, a, b):
         cond = np.asarray(cond, dtype=bool)
@@ -346,6 +359,7 @@ class MatMul(Function):
     """
 
     __slots__ = ()
+    grads_are_new = True
 
     def forward(self, a, b):
         a, b = np.asarray(a), np.asarray(b)
@@ -389,6 +403,57 @@ class MatMul(Function):
         return grad_a, grad_b
 
 
+class Linear(Function):
+    r"""The affine map of a dense layer, :math:`Y = X W^\top + b`, as one node (``nn.Linear`` uses it).
+
+    :math:`X` is (N, in) (or any (..., in), or one sample (in,)), :math:`W` is (out, in) (PyTorch's layout)
+    and :math:`b` is (out,) or absent. With the upstream gradient :math:`\bar Y` (N, out):
+
+    .. math:: \bar X = \bar Y W, \qquad \bar W = \bar Y^\top X, \qquad \bar b = \sum_n \bar Y_n .
+
+    (:math:`Y_{nj} = \sum_i X_{ni} W_{ji} + b_j`, so :math:`\partial Y_{nj} / \partial W_{ji} = X_{ni}`, summed
+    over the batch; leading axes of a batched :math:`X` count as batch axes too.)
+
+    The same values and gradients as ``x @ W.T + b`` built from MatMul, Transpose and Add, in one node instead
+    of three: faster, because the bias is added in place into the fresh product and its gradient is one sum,
+    and :math:`\bar W` comes out in :math:`W`'s own (row-major) layout without transposing a transposed view.
+    """
+
+    __slots__ = ()
+    grads_are_new = True
+
+    def forward(self, x, weight, bias=None):
+        x, weight = np.asarray(x), np.asarray(weight)
+        if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+            raise ValueError(
+                f"linear: inputs of shape {x.shape} do not fit a weight of shape {weight.shape}: the weight must "
+                "be (out_features, in_features) and the last axis of the inputs must have in_features entries"
+            )
+        out = x @ weight.T
+        if bias is not None:
+            bias = np.asarray(bias)
+            if bias.shape != weight.shape[:1]:
+                raise ValueError(f"linear: the bias must have shape {weight.shape[:1]}, got {bias.shape}")
+            if np.result_type(out, bias) == out.dtype:
+                out += bias  # the product is a fresh array: add in place
+            else:
+                out = out + bias  # e.g. a float64 bias promotes a float32 product, as x @ W.T + b would
+        self.saved = (x, weight)
+        return out
+
+    def backward(self, grad):
+        x, weight = self.saved
+        need_x, need_w, *need_b = self.needs_input_grad
+        rows = grad.reshape(-1, grad.shape[-1])  # (N, out): every leading axis is a batch axis
+        grads = [
+            grad @ weight if need_x else None,
+            rows.T @ x.reshape(-1, x.shape[-1]) if need_w else None,
+        ]
+        if need_b:  # the op was given a bias
+            grads.append(rows.sum(axis=0) if need_b[0] else None)
+        return tuple(grads)
+
+
 # --------------------------------------------------------------------------------------------------------
 # unary elementwise
 # --------------------------------------------------------------------------------------------------------
@@ -398,6 +463,7 @@ class Neg(Function):
     r""":math:`y = -x`;  :math:`dy/dx = -1`."""
 
     __slots__ = ()
+    grads_are_new = True
 
     def forward(self, x):
         return np.negative(x)
@@ -433,6 +499,7 @@ class Exp(Function):
     r""":math:`y = e^x`;  :math:`dy/dx = e^x = y`."""
 
     __slots__ = ()
+    grads_are_new = True
 
     def forward(self, x):
         out = np.exp(x)
@@ -448,6 +515,7 @@ class Log(Function):
     r""":math:`y = \ln x`;  :math:`dy/dx = 1/x`."""
 
     __slots__ = ()
+    grads_are_new = True
 
     def forward(self, x):
         self.saved = (x,)
@@ -462,6 +530,7 @@ class Sqrt(Function):
     r""":math:`y = \sqrt{x}`;  :math:`dy/dx = 1 / (2\sqrt{x}) = 1/(2y)`."""
 
     __slots__ = ()
+    grads_are_new = True
 
     def forward(self, x):
         out = np.sqrt(x)
@@ -477,6 +546,7 @@ class Abs(Function):
     r""":math:`y = |x|`;  :math:`dy/dx = \operatorname{sign} x`, with :math:`|x|'(0) = 0`."""
 
     __slots__ = ()
+    grads_are_new = True
 
     def forward(self, x):
         self.saved = (x,)
@@ -491,6 +561,7 @@ class Relu(Function):
     r""":math:`y = \max(x, 0)`;  :math:`dy/dx = [x > 0]`, with :math:`\mathrm{relu}'(0) = 0`."""
 
     __slots__ = ()
+    grads_are_new = True
 
     def forward(self, x):
         self.saved = (x,)
@@ -509,6 +580,7 @@ class Sigmoid(Function):
     """
 
     __slots__ = ()
+    grads_are_new = True
 
     def forward(self, x):
         out = np.exp(-np.logaddexp(0, -x))
@@ -524,6 +596,7 @@ class Tanh(Function):
     r""":math:`y = \tanh x`;  :math:`dy/dx = 1 - \tanh^2 x = 1 - y^2`."""
 
     __slots__ = ()
+    grads_are_new = True
 
     def forward(self, x):
         out = np.tanh(x)
@@ -540,6 +613,7 @@ class Clip(Function):
     PyTorch's ``clamp``). ``lo`` or ``hi`` may be ``None`` for a one-sided clip."""
 
     __slots__ = ("hi", "lo")
+    grads_are_new = True
 
     def __init__(self, lo: float | None = None, hi: float | None = None) -> None:
         super().__init__()
@@ -615,6 +689,7 @@ class Max(_Reduction):
     :math:`k` counts the elements tied at the maximum: ties share the gradient equally."""
 
     __slots__ = ()
+    grads_are_new = True
     _reduce = staticmethod(np.max)
 
     def forward(self, x):
@@ -745,6 +820,7 @@ class GetItem(Function):
     up (scatter-add, ``np.add.at``)."""
 
     __slots__ = ("index",)
+    grads_are_new = True
 
     def __init__(self, index: Any) -> None:
         super().__init__()
@@ -802,6 +878,7 @@ class Stack(Function):
     position :math:`k` of that axis."""
 
     __slots__ = ("axis",)
+    grads_are_new = True
 
     def __init__(self, axis: int = 0) -> None:
         super().__init__()
@@ -851,7 +928,7 @@ def _check_same_ndim_except(xs: list[Array], axis: int, what: str) -> None:
 
 def _stable_max(x: Array, axis: Axis) -> Array:
     """Max over ``axis`` with keepdims, replaced by 0 where it is not finite (all -inf rows, inf, NaN)."""
-    m = np.max(x, axis=axis, keepdims=True)
+    m = x.max(axis=axis, keepdims=True)
     return np.where(np.isfinite(m), m, 0)
 
 
@@ -864,6 +941,7 @@ class Softmax(_AxisOp):
     """
 
     __slots__ = ()
+    grads_are_new = True
 
     def forward(self, x):
         x = np.asarray(x)
@@ -887,6 +965,7 @@ class LogSoftmax(_AxisOp):
     """
 
     __slots__ = ()
+    grads_are_new = True
 
     def forward(self, x):
         x = np.asarray(x)
@@ -909,6 +988,7 @@ class LogSumExp(_Reduction):
     """
 
     __slots__ = ()
+    grads_are_new = True
 
     def forward(self, x):
         x = np.asarray(x)
@@ -950,15 +1030,15 @@ class _Loss(Function):
 
     def _reduce(self, per: Array) -> Array:
         if self.reduction == "mean":
-            return np.mean(per)
+            return per.sum() / per.size  # what np.mean computes, without its slow generic path for small arrays
         if self.reduction == "sum":
-            return np.sum(per)
+            return per.sum()
         return per
 
     def _upstream(self, grad: Array, shape: tuple[int, ...]) -> Array:
         """The upstream gradient of each per-sample term (``shape``), before the local derivative."""
         if self.reduction == "mean":
-            return grad / max(int(np.prod(shape)), 1)
+            return grad / max(math.prod(shape), 1)
         return grad
 
 
@@ -984,26 +1064,34 @@ class CrossEntropy(_Loss):
     """
 
     __slots__ = ()
+    grads_are_new = True
 
     def forward(self, logits, target):
         logits, target = np.asarray(logits), np.asarray(target)
         shifted = logits - _stable_max(logits, 1)
-        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        if target.dtype.kind in "iu":
-            rows = np.arange(len(target))
-            per = -log_p[rows, target]
-            t = np.zeros_like(log_p)
-            t[rows, target] = 1
+        exp = np.exp(shifted)
+        sum_exp = exp.sum(axis=1, keepdims=True)
+        if target.dtype.kind in "iu":  # labels: l_n = log sum_k e^(z_nk - m) - (z_n,y_n - m), no one-hot needed
+            per = np.log(sum_exp[:, 0]) - shifted[np.arange(len(target)), target]
+            self.saved = (exp, sum_exp, target)
         else:
+            log_p = shifted - np.log(sum_exp)
             t = target.astype(log_p.dtype, copy=False)
             with np.errstate(invalid="ignore"):  # 0 * log 0 = 0, as in the limit t log t
                 per = -np.where(t == 0, 0, t * log_p).sum(axis=1)
-        self.saved = (log_p, t)
+            self.saved = (log_p, t)
         return self._reduce(per)
 
     def backward(self, grad):
-        log_p, t = self.saved
         g_logits, g_target = self.needs_input_grad
+        if len(self.saved) == 3:  # integer labels: softmax minus one-hot, made in place in a new array
+            exp, sum_exp, labels = self.saved
+            g = self._upstream(grad, labels.shape)
+            grad_logits = exp / sum_exp
+            grad_logits[np.arange(len(labels)), labels] -= 1
+            grad_logits *= g[:, None] if np.ndim(g) else g  # reduction "none": one upstream value per row
+            return grad_logits, None
+        log_p, t = self.saved
         g = self._upstream(grad, log_p.shape[:1])
         if np.ndim(g):  # reduction "none": one upstream value per row
             g = g[:, None]
@@ -1026,18 +1114,20 @@ class BinaryCrossEntropyWithLogits(_Loss):
     """
 
     __slots__ = ()
+    grads_are_new = True
 
     def forward(self, logits, target):
         z, y = np.asarray(logits), np.asarray(target)
-        per = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
-        self.saved = (z, y, per.shape)
+        e = np.exp(-np.abs(z))  # <= 1: no overflow; the backward's sigmoid reuses it
+        per = np.maximum(z, 0) - z * y + np.log1p(e)
+        self.saved = (z, y, e, per.shape)
         return self._reduce(per)
 
     def backward(self, grad):
-        z, y, shape = self.saved
+        z, y, e, shape = self.saved
         g_z, g_y = self.needs_input_grad
         g = self._upstream(grad, shape)
-        sigmoid = np.exp(-np.logaddexp(0, -z))  # as in Sigmoid: no overflow for z << 0
+        sigmoid = np.where(z >= 0, 1, e) / (1 + e)  # 1 / (1 + e^-z) for z >= 0, e^z / (1 + e^z) below
         return (
             unbroadcast(g * (sigmoid - y), z.shape) if g_z else None,
             unbroadcast(-g * z, y.shape) if g_y else None,
@@ -1058,6 +1148,7 @@ class BinaryCrossEntropy(_Loss):
     """
 
     __slots__ = ()
+    grads_are_new = True
     LOG_CLAMP = -100.0
     EPS = 1e-12
 

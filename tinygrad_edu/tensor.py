@@ -48,6 +48,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 Scalar = int | float | bool
 ShapeLike = int | Sequence[int]
 
+_new_object = object.__new__  # Tensor._make's allocation, without __init__ (looked up once)
 _FLOAT_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 _default_dtype = np.dtype(np.float32)
 
@@ -258,15 +259,20 @@ def apply_op(op: ops.Function, *inputs: Any) -> Tensor:
     with ``forward`` and ``backward`` on numpy arrays, then ``apply_op(MyOp(), x, y)``. Inputs may be
     Tensors or Python scalars (constants).
     """
-    if len(inputs) == 1:  # the unary fast path: this function is the engine's hottest line
+    op.saved = ()  # forward replaces it with what the derivative needs (ops.Function has no __init__)
+    if len(inputs) == 2:  # binary ops, the most common: either side may be a Python scalar (a constant)
+        a, b = inputs
+        a_needs = b_needs = False
+        if isinstance(a, Tensor):
+            a_needs, a = a.requires_grad, a.data
+        if isinstance(b, Tensor):
+            b_needs, b = b.requires_grad, b.data
+        out = op.forward(a, b)
+        needs: tuple[bool, ...] = (a_needs, b_needs)
+    elif len(inputs) == 1:  # unary ops
         (x,) = inputs
         out = op.forward(x.data)
-        needs: tuple[bool, ...] = (x.requires_grad,)
-    elif len(inputs) == 2:  # binary ops: either side may be a Python scalar
-        a, b = inputs
-        a_is_tensor, b_is_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
-        out = op.forward(a.data if a_is_tensor else a, b.data if b_is_tensor else b)
-        needs = (a_is_tensor and a.requires_grad, b_is_tensor and b.requires_grad)
+        needs = (x.requires_grad,)
     else:
         out = op.forward(*[x.data if isinstance(x, Tensor) else x for x in inputs])
         needs = tuple([isinstance(x, Tensor) and x.requires_grad for x in inputs])
@@ -339,10 +345,10 @@ class Tensor:
         if requires_grad:
             self.requires_grad_(True)
 
-    @classmethod
-    def _make(cls, data: np.ndarray, op: ops.Function | None, inputs: tuple[Any, ...] | None) -> Tensor:
+    @staticmethod
+    def _make(data: np.ndarray, op: ops.Function | None, inputs: tuple[Any, ...] | None) -> Tensor:
         """Internal fast constructor for op results: no copy, no validation."""
-        t = object.__new__(cls)
+        t = _new_object(Tensor)
         t.data = data
         t.grad = None
         t.requires_grad = op is not None
@@ -879,7 +885,7 @@ def _count_consumers(root: Tensor) -> dict[int, int]:
             continue
         if op.saved is None:
             raise RuntimeError(_RELEASED_MESSAGE.format(op=type(op).__name__))
-        for x, need in zip(node._inputs, op.needs_input_grad, strict=True):
+        for x, need in zip(node._inputs, op.needs_input_grad, strict=False):  # apply_op made them equally long
             if need:
                 key = id(x)
                 if key in consumers:
@@ -890,18 +896,25 @@ def _count_consumers(root: Tensor) -> dict[int, int]:
     return consumers
 
 
-def _accumulate_into(node: Tensor, g: np.ndarray) -> None:
-    """Add ``g`` into ``node.grad``; the first gradient is copied so ``.grad`` is always an owned array."""
+def _accumulate_into(node: Tensor, g: np.ndarray, owned: bool) -> None:
+    """Add ``g`` into ``node.grad``, which is always an array the tensor owns, of its shape, dtype and layout.
+
+    The first gradient is copied, unless ``owned`` says that nothing else holds ``g`` (a new array from a
+    backward with ``grads_are_new``, or a sum the engine made) and it already has the tensor's memory layout:
+    then it becomes ``.grad`` as it is.
+    """
     if g.shape != node.data.shape:
         raise RuntimeError(
             f"a backward pass produced a gradient of shape {g.shape} for a tensor of shape {node.data.shape}; "
             "the backward of the op that consumed it must reduce its gradient to the input's shape (unbroadcast)"
         )
-    if node.grad is None:
+    if node.grad is not None:
+        node.grad = node.grad + g.astype(node.data.dtype, copy=False)
+    elif owned and type(g) is np.ndarray and g.strides == node.data.strides and g.flags.writeable:
+        node.grad = g
+    else:
         node.grad = np.empty_like(node.data)  # the tensor's own memory layout: updates stay contiguous
         np.copyto(node.grad, g)
-    else:
-        node.grad = node.grad + g.astype(node.data.dtype, copy=False)
 
 
 def _run_backward(
@@ -915,35 +928,38 @@ def _run_backward(
     returned.
     """
     consumers = _count_consumers(root)
-    pending: dict[int, np.ndarray] = {id(root): seed}
+    pending: dict[int, np.ndarray] = {}  # partial sums of the nodes still waiting for a consumer
     captured: dict[int, np.ndarray] = {}
-    ready = [root]
+    # (node, its complete gradient, whether that array is new: nobody else holds it, see _accumulate_into)
+    ready = [(root, seed, False)]
     while ready:
-        node = ready.pop()
-        g = pending.pop(id(node))
+        node, g, owned = ready.pop()
+        op = node._op
         if g.dtype != node.data.dtype:
-            g = g.astype(node.data.dtype)
+            g, owned = g.astype(node.data.dtype), True
         if capture is not None:
             if id(node) in capture:
                 captured[id(node)] = g
-        elif node._op is None or node._retains_grad:
-            _accumulate_into(node, g)
-        op = node._op
+        elif op is None or node._retains_grad:
+            _accumulate_into(node, g, owned)
         if op is None:
             continue
         input_grads = op.backward(g)
+        new = op.grads_are_new
         for x, gx, need in zip(node._inputs, input_grads, op.needs_input_grad, strict=True):
             if not need:  # a constant, or a gradient the op computed although nobody asked for it
                 continue
             if gx is None:
                 raise RuntimeError(f"{type(op).__name__}.backward returned None for an input that requires grad")
             key = id(x)
-            prev = pending.get(key)
-            pending[key] = gx if prev is None else prev + gx
             left = consumers[key] - 1
-            consumers[key] = left
-            if not left:
-                ready.append(x)
+            if left:  # more consumers of x will deliver: keep the partial sum
+                consumers[key] = left
+                prev = pending.get(key)
+                pending[key] = gx if prev is None else prev + gx
+            else:  # the last consumer (in a chain, the only one): x's gradient is complete
+                prev = pending.pop(key, None)
+                ready.append((x, gx, new) if prev is None else (x, prev + gx, True))
         if not retain_graph:
             op.saved = None
     return captured

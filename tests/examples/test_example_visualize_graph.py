@@ -21,12 +21,12 @@ def check_pictures(written: dict, suffix: str) -> None:
     for text in ("data 0.7071", "grad -1.5", "grad 1", "backward #1", "tanh"):
         assert text in neuron, text
     mlp = read(written["mlp"])
-    for text in ("layers.0.weight", "layers.2.bias", "crossentropy", "matmul", "relu", "(16, 4) float32"):
+    for text in ("layers.0.weight", "layers.2.bias", "crossentropy", "linear", "relu", "(16, 4) float32"):
         assert text in mlp, text
     collapsed = read(written["mlp_collapsed"])
     for text in ("Linear(4→8)", "ReLU", "Linear(8→3)", "MLP"):
         assert text in collapsed, text
-    assert "matmul" not in collapsed
+    assert ">linear<" not in collapsed  # the op's label (the box's title is "Linear(4→8)")
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")

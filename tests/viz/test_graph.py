@@ -221,16 +221,14 @@ def test_two_layer_mlp_counts_labels_and_styles():
     loss.backward()
     graph = tg.viz.draw_graph(loss)
     nodes, edges = parse(graph)
-    # tensors: X, 4 parameters, 2 transposes, 2 matmuls, 2 adds, relu, loss = 13; the labels array = 1;
-    # ops: transpose, matmul, add, relu (layer 0 + activation) + transpose, matmul, add + crossentropy = 8
-    assert len(nodes) == 22
-    assert len(edges) == 8 + (1 + 2 + 2 + 1 + 1 + 2 + 2 + 2)
-    assert op_names(nodes) == sorted(
-        ["transpose", "matmul", "add", "relu", "transpose", "matmul", "add", "crossentropy"]
-    )
+    # tensors: X, 4 parameters, 2 linear outputs, relu, loss = 9; the labels array = 1;
+    # ops: linear (x @ W.T + b, one fused node per layer), relu, linear, crossentropy = 4
+    assert len(nodes) == 14
+    assert len(edges) == 4 + (3 + 1 + 3 + 2)  # one edge out of each op, one into it per input
+    assert op_names(nodes) == sorted(["linear", "relu", "linear", "crossentropy"])
     styles = {kind: sum(kind in attrs for attrs in nodes.values()) for kind in (PARAMETER, CONSTANT, OUTPUT, OP)}
-    assert styles == {PARAMETER: 4, CONSTANT: 2, OUTPUT: 1, OP: 8}
-    assert sum(INTERMEDIATE in attrs for attrs in nodes.values()) == 7  # 2 W.T, 2 matmuls, 2 adds, relu
+    assert styles == {PARAMETER: 4, CONSTANT: 2, OUTPUT: 1, OP: 4}
+    assert sum(INTERMEDIATE in attrs for attrs in nodes.values()) == 3  # 2 linear outputs, relu
     for name, shape in (("layers.0.weight", "(8, 4)"), ("layers.0.bias", "(8,)"), ("layers.2.weight", "(3, 8)")):
         label = nodes[node_named(nodes, name)]
         assert PARAMETER in label and f"{shape} float32" in label
@@ -315,8 +313,7 @@ def test_backward_order_is_the_order_the_engine_uses(monkeypatch):
         ops.Exp,
         ops.Sum,
         ops.Sub,
-        ops.Transpose,
-        ops.MatMul,
+        ops.Linear,
         ops.Relu,
         ops.CrossEntropy,
     ]
@@ -328,12 +325,12 @@ def test_backward_order_is_the_order_the_engine_uses(monkeypatch):
     predicted = [id(t.grad_fn) for t in tg.viz.backward_order(c) if not t.is_leaf]
     c.backward()
     assert calls == predicted and len(calls) == 7
-    # the MLP: transposes, matmuls, adds, relu and the fused loss
+    # the MLP: the fused linear layers, relu and the fused loss
     calls.clear()
     _, _, loss = mlp_loss()
     predicted = [id(t.grad_fn) for t in tg.viz.backward_order(loss) if not t.is_leaf]
     loss.backward()
-    assert calls == predicted and len(calls) == 8
+    assert calls == predicted and len(calls) == 4
 
 
 def test_backward_order_after_backward_and_without_grad():

@@ -15,7 +15,8 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from ..tensor import Tensor, get_default_dtype
+from .. import ops
+from ..tensor import Tensor, apply_op, get_default_dtype
 from . import functional, init
 from .module import Module
 
@@ -70,7 +71,8 @@ class Linear(Module):
     **Gradients** for a batch :math:`X` (N, in) and upstream :math:`G = \partial L / \partial Y` (N, out):
     :math:`\partial L/\partial W = G^\top X` (that is :math:`(X^\top G)^\top`, transposed because of the
     (out, in) layout), :math:`\partial L/\partial b = \sum_n G_n` (the bias is broadcast over the batch), and
-    :math:`\partial L/\partial X = G W`.
+    :math:`\partial L/\partial X = G W`. One graph node computes all of this: the fused primitive
+    :class:`tinygrad_edu.ops.Linear`, equal to ``x @ W.T + b`` from MatMul, Transpose and Add, but faster.
 
     Examples
     --------
@@ -107,8 +109,9 @@ class Linear(Module):
                 f"last axis has {self.in_features} features, got shape {x.shape}"
                 + ("; a batch of N scalars is x.reshape(-1, 1)" if self.in_features == 1 and x.ndim == 1 else "")
             )
-        y = x @ self.weight.T
-        return y + self.bias if self.bias is not None else y
+        if self.bias is None:
+            return apply_op(ops.Linear(), x, self.weight)
+        return apply_op(ops.Linear(), x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

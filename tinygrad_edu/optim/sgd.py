@@ -131,7 +131,9 @@ class SGD(Optimizer):
                 if p.grad is None:
                     continue
                 theta = p.data
-                g = decayed_grad(checked_grad(p), theta, weight_decay, maximize, out=self._scratch(theta, 0))
+                g = checked_grad(p)
+                if weight_decay != 0.0 or maximize:  # (a work array only where it is needed)
+                    g = decayed_grad(g, theta, weight_decay, maximize, out=self._scratch(theta, 0))
                 tmp = self._scratch(theta, 1)
                 if momentum != 0.0:
                     g = self._momentum(self.state[p], g, tmp, momentum, dampening, nesterov)

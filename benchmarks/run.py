@@ -1,0 +1,746 @@
+"""The benchmark suite: every workload, for every implementation available here, side by side.
+
+Implementations: tinygrad_edu ("ours"), the numpy floor (the same arithmetic in raw numpy with the backward
+pass derived by hand: what an engine with zero overhead would cost) and PyTorch (CPU, eager) when ``torch``
+can be imported (it is never a dependency). Workloads (defined once, in ``_workloads.py``):
+
+1. ``mlp_step``: one SGD step of an MLP 784-256-128-10 with softmax cross-entropy, batch 32 and 256, every
+   implementation starting from identical weights and data (the first losses are checked to agree);
+2. ``op_overhead``: 2,000 chained elementwise ops on a (16,) tensor, forward + backward, microseconds per op;
+3. ``deep_chain``: the same chain 10^4, 10^5 and 10^6 ops deep: time per op and peak memory (one
+   subprocess per depth and implementation, so that peaks do not mix);
+4. ``logreg_gd``: full-batch gradient descent on logistic regression, 20,000 x 100 float64, 200 iterations;
+5. ``memory``: peak RSS of 1,000 MLP training steps, and its growth from step 100 to step 1,000
+   (subprocesses);
+6. ``train_loop``: one epoch through ``tg.train.fit`` (and through a plain loop over the library's objects)
+   against a hand-written numpy loop.
+
+Times are medians over many repetitions after a warm-up, the implementations timed in turns so that a slow
+phase of a shared machine hits all of them: compare the ratios of one run, not absolute figures across runs.
+
+Usage::
+
+    python benchmarks/run.py                  # everything (a few minutes)
+    python benchmarks/run.py --quick          # smaller sizes and fewer repeats (well under a minute)
+    python benchmarks/run.py --only mlp_step op_overhead
+    python benchmarks/run.py --runs 3 --json out.json --markdown docs/performance.md
+
+``--threads N`` sets the threads of numpy's BLAS and of PyTorch, here and in the worker processes: 1 by
+default, because on a machine that other processes share a multithreaded BLAS slows down by large, erratic
+factors whenever a core is busy (``--threads 0`` keeps the libraries' defaults). ``--runs N`` repeats the
+whole suite and reports the medians; ``--markdown`` writes docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import dataclasses
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import op_overhead
+import train_loop
+from _workloads import (
+    CHAINS,
+    chain_data,
+    initial_params,
+    interleaved_medians,
+    logreg_data,
+    logreg_initial,
+    make_data,
+    numpy_logreg_step,
+    numpy_mlp_step,
+    tg_logreg,
+    tg_logreg_step,
+    tg_mlp,
+    tg_mlp_step,
+    torch_logreg,
+    torch_logreg_step,
+    torch_mlp,
+    torch_mlp_step,
+    torch_or_none,
+)
+
+import tinygrad_edu as tg
+
+WORKLOADS = ("mlp_step", "op_overhead", "deep_chain", "logreg_gd", "memory", "train_loop")
+IMPLS = ("ours", "numpy", "torch")
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Sizes and repetitions of one run of the suite."""
+
+    mlp_batches: tuple[int, ...] = (32, 256)
+    mlp_repeats: int = 40  # rounds of `mlp_number` steps per implementation
+    mlp_number: int = 10
+    op_ops: int = 2000
+    op_repeats: int = 30
+    chain_depths: tuple[int, ...] = (10**4, 10**5, 10**6)
+    chain_repeats: int = 3  # at least; shallow chains repeat until chain_ops_per_run ops (20 times at most)
+    chain_ops_per_run: int = 2 * 10**5
+    logreg_shape: tuple[int, int] = (20_000, 100)
+    logreg_iters: int = 200
+    logreg_repeats: int = 5
+    memory_batch: int = 256
+    memory_steps: int = 1000
+    memory_early: int = 100  # growth is measured from this step to the last
+    train_samples: int = 8192
+    train_batches: tuple[int, ...] = (32, 256)
+    train_repeats: int = 5
+
+
+CONFIGS = {
+    "full": Config(),
+    "quick": Config(
+        mlp_repeats=12,
+        mlp_number=5,
+        op_repeats=10,
+        chain_depths=(10**3, 10**4, 10**5),
+        chain_repeats=1,
+        chain_ops_per_run=10**4,
+        logreg_iters=50,
+        logreg_repeats=2,
+        memory_steps=300,
+        memory_early=50,
+        train_samples=2048,
+        train_repeats=2,
+    ),
+    # for the test suite: every code path on tiny sizes, in a few seconds; the figures mean nothing
+    "smoke": Config(
+        mlp_batches=(8,),
+        mlp_repeats=2,
+        mlp_number=1,
+        op_ops=40,
+        op_repeats=2,
+        chain_depths=(100, 400),
+        chain_repeats=1,
+        chain_ops_per_run=0,
+        logreg_shape=(200, 10),
+        logreg_iters=3,
+        logreg_repeats=1,
+        memory_batch=8,
+        memory_steps=12,
+        memory_early=4,
+        train_samples=64,
+        train_batches=(32,),
+        train_repeats=1,
+    ),
+}
+
+
+@dataclasses.dataclass
+class Row:
+    """One line of the table: a measurement of each implementation (None where it did not run), the ratios,
+    and the issue's target for this line, if it has one."""
+
+    workload: str
+    case: str
+    unit: str
+    ours: float
+    numpy: float | None = None
+    torch: float | None = None
+    vs_numpy: float | None = None
+    vs_torch: float | None = None
+    #: the target: (what is compared, limit). "numpy"/"torch": ours / that <= limit; "flat": ``measured``
+    #: (a ratio of depths) <= limit; "growth": ``ours`` (MB) <= limit; "info": ``measured`` shown, no target
+    check: tuple[str, float] | None = None
+    measured: float | None = None  # for "flat": time per op at the deepest chain / at the shallowest
+    target: str = ""
+    met: bool | None = None
+
+    def __post_init__(self) -> None:
+        self.vs_numpy = self.ours / self.numpy if self.numpy else None
+        self.vs_torch = self.ours / self.torch if self.torch else None
+        self.judge()
+
+    def judge(self) -> None:
+        """Describe the target and whether it is met (again after the medians of several runs are taken)."""
+        if self.check is None:
+            return
+        kind, limit = self.check
+        if kind in ("numpy", "torch"):
+            value = self.vs_numpy if kind == "numpy" else self.vs_torch
+            self.target = f"<= {limit:g}x {'numpy' if kind == 'numpy' else 'PyTorch'}"
+        elif kind == "flat":
+            value = self.measured
+            self.target = f"flat: {value:.2f}x the shallowest (<= {limit:g})"
+        elif kind == "info":  # a ratio worth showing, without a target
+            self.target = f"({self.measured:.2f}x the shallowest)"
+            return
+        else:
+            value = self.ours
+            self.target = f"flat: <= {limit:g} MB"
+        self.met = None if value is None else value <= limit
+
+
+def _per_impl(values: dict[Any, float]) -> tuple[float | None, ...]:
+    """(ours, numpy, torch) from a dict keyed by implementation, None where one is missing."""
+    return tuple(values.get(impl) for impl in IMPLS)
+
+
+def median_rows(runs: list[list[Row]]) -> list[Row]:
+    """Row by row, the medians over several runs of the suite: of each implementation's figure and of each
+    ratio (the ratios measured within each run, where drifts of the machine cancel out)."""
+
+    def median(values: list[float | None]) -> float | None:
+        known = [v for v in values if v is not None]
+        return float(np.median(known)) if known else None
+
+    combined = []
+    for same in zip(*runs, strict=True):
+        row = dataclasses.replace(same[0])
+        for field in ("ours", "numpy", "torch", "vs_numpy", "vs_torch", "measured"):
+            setattr(row, field, median([getattr(r, field) for r in same]))
+        row.judge()
+        combined.append(row)
+    return combined
+
+
+# --------------------------------------------------------------------------------------------------------
+# the machine
+# --------------------------------------------------------------------------------------------------------
+
+
+def _openblas() -> Any:
+    """The OpenBLAS library numpy loaded (its exported names carry a prefix/suffix in numpy's wheels)."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = sorted({line.split()[-1] for line in maps if "openblas" in line.lower() and "/" in line})
+    except OSError:
+        return None
+    for path in paths:
+        try:
+            return ctypes.CDLL(path)
+        except OSError:
+            continue
+    return None
+
+
+def _blas_function(lib: Any, stem: str) -> Any:
+    """OpenBLAS's ``openblas_<stem>`` under the names numpy's wheels export it with, or None."""
+    for name in (f"openblas_{stem}", f"scipy_openblas_{stem}64_", f"openblas_{stem}64_", f"scipy_openblas_{stem}"):
+        fn = getattr(lib, name, None) if lib is not None else None
+        if fn is not None:
+            return fn
+    return None
+
+
+def _blas_call(lib: Any, stem: str, restype: Any = ctypes.c_int) -> Any:
+    fn = _blas_function(lib, stem)
+    if fn is None:
+        return None
+    fn.restype = restype
+    return fn()
+
+
+def set_threads(n: int) -> None:
+    """Use ``n`` threads in numpy's BLAS and in PyTorch, here and in the worker processes (environment)."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(n)
+    fn = _blas_function(_openblas(), "set_num_threads")
+    if fn is not None:
+        fn(n)
+    torch = torch_or_none()
+    if torch is not None:
+        torch.set_num_threads(n)
+
+
+def machine_info() -> dict[str, Any]:
+    """What the figures depend on: CPU, Python, numpy's BLAS and its thread count, torch's threads."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    blas: dict[str, Any] = {}
+    with contextlib.suppress(Exception):  # older numpy only prints its config
+        blas = dict(np.show_config(mode="dicts")["Build Dependencies"]["blas"])
+    lib = _openblas()
+    config = _blas_call(lib, "get_config", ctypes.c_char_p)
+    info = {
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "cpu": cpu,
+        "cpu_count": os.cpu_count(),
+        "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "python": f"{platform.python_version()} ({sys.executable})",
+        "numpy": np.__version__,
+        "blas": f"{blas.get('name', '?')} {blas.get('version', '')}".strip(),
+        "blas_config": config.decode() if config else blas.get("openblas configuration", "?"),
+        "blas_threads": _blas_call(lib, "get_num_threads"),
+        "thread_env": {k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS") if k in os.environ},
+        "torch": None,
+    }
+    torch = torch_or_none()
+    if torch is not None:
+        info["torch"] = f"{torch.__version__} ({torch.get_num_threads()} threads)"
+    return info
+
+
+# --------------------------------------------------------------------------------------------------------
+# subprocess workers: memory is measured in a fresh process per implementation, so that peaks do not mix
+# --------------------------------------------------------------------------------------------------------
+
+
+def _status_mb(field: str) -> float:
+    """A memory figure of this process from /proc/self/status (VmRSS: now, VmHWM: the peak), in MB."""
+    with open("/proc/self/status") as f:
+        line = next(line for line in f if line.startswith(field + ":"))
+    return int(line.split()[1]) / 1024  # kB
+
+
+def _rss_mb() -> float:
+    """The current resident set size, in MB."""
+    return _status_mb("VmRSS")
+
+
+def _reset_peak_rss() -> None:
+    """Start measuring the peak from now: the peak RSS (VmHWM) is reset to the current RSS (Linux >= 4.0).
+    (Not ``getrusage``: its ru_maxrss survives fork and exec, so a worker would report its parent's peak.)"""
+    with contextlib.suppress(OSError), open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+
+
+def _peak_rss_mb() -> float:
+    """The peak resident set size since the last reset (or since the process started), in MB."""
+    return _status_mb("VmHWM")
+
+
+def _mlp_stepper(impl: str, batch: int, n_batches: int = 8) -> Callable[[], float]:
+    """A function doing one SGD step of ``impl`` per call, cycling through ``n_batches`` fixed batches; every
+    implementation starts from the same parameters and sees the same batches in the same order."""
+    X, y = make_data(batch * n_batches, seed=1)
+    params = initial_params()
+    slices = [slice(i * batch, (i + 1) * batch) for i in range(n_batches)]
+    if impl == "numpy":
+        batches = [(X[s], y[s]) for s in slices]
+        step, state = numpy_mlp_step, ([p.copy() for p in params],)
+    elif impl == "ours":
+        batches = [(tg.Tensor(X[s]), y[s]) for s in slices]
+        step, state = tg_mlp_step, tg_mlp(params)
+    else:
+        torch = torch_or_none()
+        batches = [(torch.from_numpy(X[s]), torch.from_numpy(y[s])) for s in slices]
+        step, state = torch_mlp_step, torch_mlp(params)
+    counter = iter(range(10**12))
+
+    def one_step() -> float:
+        xb, yb = batches[next(counter) % n_batches]
+        return step(*state, xb, yb)
+
+    return one_step
+
+
+def worker_memory(impl: str, batch: int, steps: int, early: int) -> dict[str, float]:
+    step = _mlp_stepper(impl, batch)
+    rss0 = _rss_mb()
+    _reset_peak_rss()
+    rss_early = 0.0
+    for k in range(1, steps + 1):
+        step()
+        if k == early:
+            rss_early = _rss_mb()
+    return {"rss0": rss0, "peak": _peak_rss_mb(), "early": rss_early, "last": _rss_mb()}
+
+
+def worker_chain(impl: str, depth: int, repeats: int) -> dict[str, float]:
+    forward, backward = CHAINS[impl]
+    x0, c = chain_data()
+    rss0 = _rss_mb()
+    _reset_peak_rss()
+    fwd, bwd = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        state = forward(depth, x0, c)
+        t1 = time.perf_counter()
+        backward(state)
+        t2 = time.perf_counter()
+        del state
+        fwd.append(t1 - t0)
+        bwd.append(t2 - t1)
+    return {"rss0": rss0, "peak": _peak_rss_mb(), "forward": float(np.median(fwd)), "backward": float(np.median(bwd))}
+
+
+WORKERS = {"memory": worker_memory, "chain": worker_chain}
+
+
+def in_subprocess(kind: str, **kwargs: Any) -> dict[str, float]:
+    """Run a worker in a fresh interpreter (this script) and return what it measured."""
+    spec = json.dumps({"kind": kind, **kwargs})
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--worker", spec], capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark worker {spec} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def import_rss() -> dict[str, float]:
+    """RSS right after the imports each implementation needs, each in a fresh interpreter."""
+    code = {
+        "numpy": "import numpy",
+        "ours": "import numpy, tinygrad_edu",
+        "torch": "import numpy, torch",
+    }
+    out = {}
+    for impl, imports in code.items():
+        if impl == "torch" and torch_or_none() is None:
+            continue
+        probe = (
+            f"{imports}\nimport os\nprint(int(open('/proc/self/statm').read().split()[1]) * os.sysconf('SC_PAGE_SIZE'))"
+        )
+        proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+        out[impl] = int(proc.stdout.split()[-1]) / 2**20
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------
+# the workloads
+# --------------------------------------------------------------------------------------------------------
+
+
+def available_impls() -> list[str]:
+    return [i for i in IMPLS if i != "torch" or torch_or_none() is not None]
+
+
+def bench_mlp_step(cfg: Config) -> list[Row]:
+    rows = []
+    for batch in cfg.mlp_batches:
+        steppers = {impl: _mlp_stepper(impl, batch) for impl in available_impls()}
+        first = {impl: step() for impl, step in steppers.items()}  # from identical weights, on the same batch
+        if not all(np.isclose(loss, first["numpy"], rtol=1e-4) for loss in first.values()):
+            raise AssertionError(f"mlp_step: first losses differ: {first}; the comparison would not be fair")
+        seconds = interleaved_medians(steppers, cfg.mlp_repeats, number=cfg.mlp_number, warmup=2)
+        ms = _per_impl({i: s * 1e3 for i, s in seconds.items()})
+        rows.append(Row("mlp_step", f"batch {batch}", "ms / step", *ms, check=("numpy", 1.05 if batch >= 256 else 1.2)))
+    return rows
+
+
+def bench_op_overhead(cfg: Config) -> list[Row]:
+    by_label = op_overhead.measure(cfg.op_ops, cfg.op_repeats)
+    us = {impl: by_label[label] for label, impl in op_overhead.LABELS.items() if label in by_label}
+    forward_only = us.pop(None)
+    case = f"{cfg.op_ops} ops, fwd + bwd (numpy forward alone: {forward_only:.2f})"
+    return [Row("op_overhead", case, "us / op", *_per_impl(us), check=("torch", 0.6))]
+
+
+def bench_deep_chain(cfg: Config) -> list[Row]:
+    rows = []
+    per_op: dict[int, float] = {}
+    backward_per_op: dict[int, float] = {}
+    for depth in cfg.chain_depths:
+        repeats = max(cfg.chain_repeats, min(20, cfg.chain_ops_per_run // depth))  # shallow chains: more repeats
+        r = {i: in_subprocess("chain", impl=i, depth=depth, repeats=repeats) for i in available_impls()}
+        both = {impl: (m["forward"] + m["backward"]) / depth * 1e6 for impl, m in r.items()}
+        per_op[depth] = both["ours"]
+        label = f"10^{round(np.log10(depth))}" if depth == 10 ** round(np.log10(depth)) else f"{depth:,}"
+        rows.append(Row("deep_chain", f"{label} ops, fwd + bwd", "us / op", *_per_impl(both)))
+        backward = {impl: m["backward"] / depth * 1e6 for impl, m in r.items()}
+        backward_per_op[depth] = backward["ours"]
+        rows.append(Row("deep_chain", f"{label} ops, backward only", "us / op", *_per_impl(backward)))
+        # (max with 0: the kernel updates the peak lazily, so for tiny graphs it can read a little below rss0)
+        peak = {impl: max(m["peak"] - m["rss0"], 0.0) for impl, m in r.items()}
+        rows.append(Row("deep_chain", f"{label} ops, peak memory", "MB", *_per_impl(peak)))
+    # backpropagating must cost the same per op at every depth: the deepest chain against the shallowest. (The
+    # forward pass, which builds the graph, gets slower per op in deep graphs: Python's cyclic garbage collector
+    # walks all live objects in its full collections, for PyTorch's graphs too. Shown, not judged.)
+    deepest, shallowest = max(per_op), min(per_op)
+    flat = backward_per_op[deepest] / backward_per_op[shallowest]
+    rows[-2] = dataclasses.replace(rows[-2], check=("flat", 1.25), measured=flat)
+    rows[-3] = dataclasses.replace(rows[-3], check=("info", 0.0), measured=per_op[deepest] / per_op[shallowest])
+    return rows
+
+
+def bench_logreg(cfg: Config) -> list[Row]:
+    n, d = cfg.logreg_shape
+    X, y = logreg_data(n, d)
+    params = logreg_initial(d)
+    setups: dict[str, tuple[Callable[..., float], tuple[Any, ...]]] = {
+        "numpy": (numpy_logreg_step, ([p.copy() for p in params], X, y)),
+        "ours": (tg_logreg_step, tg_logreg(params, X, y)),
+    }
+    if torch_or_none() is not None:
+        setups["torch"] = (torch_logreg_step, torch_logreg(params, X, y))
+    first = {impl: step(*args) for impl, (step, args) in setups.items()}
+    if not all(np.isclose(v, first["numpy"], rtol=1e-10) for v in first.values()):
+        raise AssertionError(f"logreg_gd: first losses differ: {first}")
+
+    def run(step: Callable[..., float], args: tuple[Any, ...]) -> Callable[[], None]:
+        def iterations() -> None:
+            for _ in range(cfg.logreg_iters):
+                step(*args)
+
+        return iterations
+
+    seconds = interleaved_medians({impl: run(*s) for impl, s in setups.items()}, cfg.logreg_repeats)
+    ms = {impl: s / cfg.logreg_iters * 1e3 for impl, s in seconds.items()}
+    case = f"{n:,} x {d} float64, {cfg.logreg_iters} iterations"
+    return [Row("logreg_gd", case, "ms / iteration", *_per_impl(ms), check=("numpy", 1.10))]
+
+
+def bench_memory(cfg: Config) -> list[Row]:
+    imports = import_rss()
+    r = {
+        impl: in_subprocess("memory", impl=impl, batch=cfg.memory_batch, steps=cfg.memory_steps, early=cfg.memory_early)
+        for impl in available_impls()
+    }
+    case = f"MLP, batch {cfg.memory_batch}, {cfg.memory_steps:,} steps"
+    peak = Row(
+        "memory", f"{case}: peak RSS", "MB", *_per_impl({i: m["peak"] for i, m in r.items()}), check=("numpy", 1.3)
+    )
+    above = {i: m["peak"] - m["rss0"] for i, m in r.items()}
+    growth = Row(
+        "memory",
+        f"{case}: growth from step {cfg.memory_early} to {cfg.memory_steps}",
+        "MB",
+        *_per_impl({i: m["last"] - m["early"] for i, m in r.items()}),
+        check=("growth", 1.0),
+    )
+    return [
+        Row("memory", "RSS right after the imports", "MB", *_per_impl(imports)),
+        peak,
+        Row("memory", f"{case}: peak above the RSS before training", "MB", *_per_impl(above)),
+        growth,
+    ]
+
+
+def bench_train_loop(cfg: Config) -> list[Row]:
+    X, y = make_data(cfg.train_samples)
+    rows = []
+    for batch in cfg.train_batches:
+        fit, loop, floor = train_loop.measure(X, y, batch, cfg.train_repeats)
+        case = f"{cfg.train_samples:,} samples, batch {batch}"
+        rows.append(Row("train_loop", f"{case}: fit()", "ms / epoch", fit * 1e3, floor * 1e3))
+        rows.append(Row("train_loop", f"{case}: plain library loop", "ms / epoch", loop * 1e3, floor * 1e3))
+    return rows
+
+
+BENCHES: dict[str, Callable[[Config], list[Row]]] = {
+    "mlp_step": bench_mlp_step,
+    "op_overhead": bench_op_overhead,
+    "deep_chain": bench_deep_chain,
+    "logreg_gd": bench_logreg,
+    "memory": bench_memory,
+    "train_loop": bench_train_loop,
+}
+
+
+# --------------------------------------------------------------------------------------------------------
+# output
+# --------------------------------------------------------------------------------------------------------
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    if value is None:
+        return "-"
+    if value != 0 and abs(value) < 10 ** -(digits - 1):
+        return f"{value:.1e}"
+    return f"{value:.{digits}g}" if abs(value) >= 1000 else f"{value:.{digits}f}".rstrip("0").rstrip(".")
+
+
+def table(rows: list[Row]) -> list[list[str]]:
+    header = ["workload", "case", "unit", "ours", "numpy floor", "PyTorch", "ours / numpy", "ours / PyTorch", "target"]
+    lines = [header]
+    for r in rows:
+        met = "" if r.met is None else (" (met)" if r.met else " (NOT met)")
+        lines.append(
+            [
+                r.workload,
+                r.case,
+                r.unit,
+                _fmt(r.ours),
+                _fmt(r.numpy),
+                _fmt(r.torch),
+                _fmt(r.vs_numpy, 2),
+                _fmt(r.vs_torch, 2),
+                (r.target + met) if r.target else "",
+            ]
+        )
+    return lines
+
+
+def print_table(rows: list[Row], info: dict[str, Any]) -> None:
+    print(f"machine: {info['cpu']}, {info['usable_cpus']} usable CPU(s)")
+    print(f"python {info['python']}, numpy {info['numpy']}")
+    print(f"BLAS: {info['blas']}: {info['blas_config']}; threads: {info['blas_threads']} {info['thread_env'] or ''}")
+    print(f"torch: {info['torch'] or 'not installed (no PyTorch column)'}")
+    lines = table(rows)
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    for k, line in enumerate(lines):
+        cells = [
+            cell.ljust(w) if i < 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(line, widths, strict=True))
+        ]
+        print("  ".join(cells))
+        if k == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+MARKDOWN_INTRO = """\
+# Performance
+
+<!-- generated by benchmarks/run.py (its --markdown option): edit the script, not this page -->
+
+How fast is tinygrad_edu next to the arithmetic it does? Every workload below runs in three
+implementations, side by side, in one run of the suite:
+
+- **ours**: tinygrad_edu, written the way a user writes it (`model(x)`, a loss, `loss.backward()`,
+  `opt.step()`);
+- **numpy floor**: the same arithmetic in raw numpy, with the backward pass derived by hand and the updates
+  in place: what an autodiff engine with zero overhead would cost;
+- **PyTorch**: CPU, eager mode, when `torch` can be imported (it is never a dependency of tinygrad_edu).
+
+The ratio columns are what to read: `ours / numpy` is the price of automatic differentiation (1.00 would be
+free), `ours / PyTorch` compares with a production engine. Times are medians over many repetitions after a
+warm-up, with the implementations timed in turns, so that a slow phase of a shared machine hits all of
+them; absolute figures on a busy machine drift by 30% or more between runs, ratios much less. With
+`--runs N` the suite runs N times and every figure and ratio is the median of the N runs.
+
+Run it, and regenerate this page (the table, the machine description and the text), with
+
+```bash
+python benchmarks/run.py --quick                       # smaller sizes, well under a minute
+python benchmarks/run.py --runs 3 --markdown docs/performance.md
+```
+
+using an interpreter where `torch` is importable to fill the PyTorch column. The suite gives numpy's BLAS
+and PyTorch one thread each (`--threads 0` keeps their defaults): on a machine that other processes share, a
+multithreaded BLAS slows down by large and erratic factors whenever a core is busy. With one thread the
+matrix products take longer, which makes the engine's fixed costs a smaller share of a step: ratios to the
+floor measured with more threads are higher.
+"""
+
+MARKDOWN_MEANINGS = """\
+## What each number means
+
+- **mlp_step**: one SGD step (zero_grad, forward, softmax cross-entropy, backward, update) of an MLP
+  784-256-128-10 with ReLU, float32, on batches of 32 and 256 samples; milliseconds per step. All
+  implementations start from identical weights and see the same batches; the suite stops if their first
+  losses disagree. At batch 256 the matrix products dominate and the ratio shows whether the engine adds
+  copies or passes over the data; at batch 32 the per-op bookkeeping in Python starts to show. Targets:
+  at most 1.05x the floor at batch 256, 1.20x at batch 32.
+- **op_overhead**: a chain of 2,000 elementwise ops (`h * c`, `h + c`, `tanh h`, `h - 0.01`, in turn) on a
+  (16,) float32 tensor, forward and backward; microseconds per op. The arithmetic is negligible (the case
+  column gives the numpy forward pass alone), so this is the engine's own cost per graph node: building it,
+  ordering the graph, calling the backward. Target: at most 0.6x PyTorch's cost.
+- **deep_chain**: the same chain 10<sup>4</sup>, 10<sup>5</sup> and 10<sup>6</sup> ops deep, each depth and
+  implementation in a fresh process. Backpropagation must cost the same per op at every depth (target: the
+  deepest chain at most 1.25x the shallowest, backward only). Forward + backward is shown too: building a
+  deep graph gets slower per op because Python's cyclic garbage collector walks every live object in its
+  full collections (three per op here; PyTorch's Python tensors are walked as well). Peak memory is the
+  process's peak RSS minus its RSS before the chain was built; it grows linearly with depth, since the graph
+  keeps one node per op (the op, its output tensor, its saved arrays) until it is released.
+- **logreg_gd**: full-batch gradient descent for logistic regression on 20,000 x 100 float64 samples
+  (`Linear(100, 1)`, `binary_cross_entropy_with_logits`, `optim.GD`); milliseconds per iteration over 200
+  iterations. Each iteration reads the 16 MB design matrix twice (forward and gradient), so the floor is
+  memory-bound. Target: at most 1.10x the floor.
+- **memory**: peak resident memory (RSS) of a process doing 1,000 MLP training steps at batch 256, one fresh
+  process per implementation. Every worker imports numpy and tinygrad_edu (the PyTorch worker also torch);
+  "RSS right after the imports" shows what each import costs alone. "peak above the RSS before training" is
+  what training itself holds at its peak (activations, gradients, temporaries); "growth" is the RSS after the
+  last step minus the RSS after step 100: a leak would show there. Targets: peak at most 1.3x the floor's,
+  growth at most 1 MB.
+- **train_loop**: one epoch of mini-batch SGD on 8,192 samples through `tg.train.fit` (which also records
+  the loss, the gradient norm and the learning rate of every iteration, and copies the parameters for the
+  divergence check), and through a plain `for xb, yb in loader` loop with the library's objects, against
+  the same epoch in raw numpy (same batches, same order). No target: it shows what `fit`'s bookkeeping costs.
+"""
+
+
+def markdown(rows: list[Row], info: dict[str, Any], command: str, minutes: float) -> str:
+    lines = table(rows)
+    md = [MARKDOWN_INTRO, "## Results", ""]
+    md.append(f"Measured {info['date']} with `{command}` ({minutes:.0f} minutes):")
+    md.append("")
+    md.append(f"- machine: {info['cpu']}, {info['usable_cpus']} usable CPU(s)")
+    md.append(f"- Python {info['python'].split(' (')[0]}, numpy {info['numpy']}")
+    md.append(f"- BLAS: {info['blas']} (`{info['blas_config']}`), {info['blas_threads']} thread(s)")
+    md.append(f"- PyTorch: {info['torch'] or 'not installed (no PyTorch column)'}")
+    md.append("")
+    md.append("| " + " | ".join(lines[0]) + " |")
+    md.append("| " + " | ".join(["---"] * 3 + ["---:"] * 5 + ["---"]) + " |")
+    md.extend("| " + " | ".join(line) + " |" for line in lines[1:])
+    md.append("")
+    md.append(MARKDOWN_MEANINGS)
+    return "\n".join(md)
+
+
+# --------------------------------------------------------------------------------------------------------
+# main
+# --------------------------------------------------------------------------------------------------------
+
+
+def run(config: Config, workloads: list[str], progress: bool = True) -> list[Row]:
+    rows = []
+    for name in workloads:
+        t0 = time.perf_counter()
+        rows.extend(BENCHES[name](config))
+        if progress:
+            print(f"[{name}: {time.perf_counter() - t0:.1f} s]", file=sys.stderr, flush=True)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> list[Row]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer repeats (well under a minute)")
+    parser.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)  # tiny sizes for the tests
+    parser.add_argument("--only", nargs="+", choices=WORKLOADS, default=list(WORKLOADS), help="run these workloads")
+    parser.add_argument("--runs", type=int, default=1, help="run the suite N times; report the medians (default 1)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads for numpy's BLAS and for PyTorch (default 1; 0 keeps the libraries' own defaults)",
+    )
+    parser.add_argument("--json", type=Path, help="also write the results (and the machine) as JSON here")
+    parser.add_argument("--markdown", type=Path, help="also write the results page (docs/performance.md) here")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)  # internal: run one measurement in this process
+    args = parser.parse_args(argv)
+
+    if args.worker:
+        spec = json.loads(args.worker)
+        print(json.dumps(WORKERS[spec.pop("kind")](**spec)))
+        return []
+
+    config = CONFIGS["smoke" if args.smoke else "quick" if args.quick else "full"]
+    if args.threads > 0:
+        set_threads(args.threads)
+    info = machine_info()
+    t0 = time.perf_counter()
+    runs = []
+    for k in range(args.runs):
+        if args.runs > 1:
+            print(f"[run {k + 1} of {args.runs}]", file=sys.stderr, flush=True)
+        runs.append(run(config, args.only))
+    rows = median_rows(runs) if args.runs > 1 else runs[0]
+    minutes = (time.perf_counter() - t0) / 60
+    print_table(rows, info)
+    command = "python benchmarks/run.py" + (" --quick" if args.quick else "") + (" --smoke" if args.smoke else "")
+    if args.threads != 1:
+        command += f" --threads {args.threads}"
+    if args.runs > 1:
+        command += f" --runs {args.runs}"
+    if args.only != list(WORKLOADS):
+        command += " --only " + " ".join(args.only)
+    if args.json:
+        payload = {"machine": info, "config": dataclasses.asdict(config), "command": command, "runs": args.runs}
+        payload["rows"] = [dataclasses.asdict(r) for r in rows]
+        args.json.write_text(json.dumps(payload, indent=2))
+    if args.markdown:
+        args.markdown.write_text(markdown(rows, info, command, minutes))
+    return rows
+
+
+if __name__ == "__main__":
+    main()
