@@ -11,8 +11,10 @@ gradients against finite differences.
 array([12.], dtype=float32)
 """
 
-from . import data, gradcheck, metrics, nn, ops, optim, train, viz
+from . import anomaly, data, gradcheck, metrics, nn, ops, optim, serialization, train, viz
 from ._random import manual_seed
+from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
+from .serialization import load, load_checkpoint, save, save_checkpoint
 from .tensor import (
     Tensor,
     concatenate,
@@ -34,13 +36,18 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Tensor",
+    "anomaly",
     "concatenate",
     "data",
+    "detect_anomaly",
     "enable_grad",
     "get_default_dtype",
     "grad",
     "gradcheck",
+    "is_anomaly_enabled",
     "is_grad_enabled",
+    "load",
+    "load_checkpoint",
     "manual_seed",
     "matmul",
     "maximum",
@@ -50,7 +57,11 @@ __all__ = [
     "no_grad",
     "ops",
     "optim",
+    "save",
+    "save_checkpoint",
+    "serialization",
     "set_default_dtype",
+    "set_detect_anomaly",
     "set_grad_enabled",
     "stack",
     "train",

@@ -23,8 +23,10 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from . import anomaly as _anomaly
 from . import ops
 from ._random import generator
+from .anomaly import _mode as _anomaly_mode
 
 __all__ = [
     "Tensor",
@@ -278,9 +280,28 @@ def apply_op(op: ops.Function, *inputs: Any) -> Tensor:
         needs = tuple([isinstance(x, Tensor) and x.requires_grad for x in inputs])
     if type(out) is not np.ndarray:
         out = np.asarray(out)
+    if _anomaly.active:  # some thread is in tg.detect_anomaly(); when none is, this test is all it costs
+        return _apply_op_checked(op, inputs, out, needs)
     if True in needs and _grad_mode.enabled:
         op.needs_input_grad = needs
         return Tensor._make(out, op, inputs)
+    return Tensor._make(out, None, None)
+
+
+def _apply_op_checked(op: ops.Function, inputs: tuple[Any, ...], out: np.ndarray, needs: tuple[bool, ...]) -> Tensor:
+    """The end of :func:`apply_op` while anomaly detection is on somewhere: if it is on in this thread, check
+    the result for NaN/inf (the error names the user's line) and remember, for the backward pass, where the
+    node was created and what its arrays held."""
+    checking = _anomaly_mode.enabled
+    site = _anomaly.creation_site() if checking else None
+    if checking:
+        _anomaly.check_forward(op, inputs, out, site)
+    if True in needs and _grad_mode.enabled:
+        op.needs_input_grad = needs
+        result = Tensor._make(out, op, inputs)
+        if checking:
+            _anomaly.record_node(result, site)
+        return result
     return Tensor._make(out, None, None)
 
 
@@ -945,6 +966,8 @@ def _run_backward(
         if op is None:
             continue
         input_grads = op.backward(g)
+        if _anomaly.active and _anomaly_mode.enabled:  # NaN/inf gradients, arrays written since the forward pass
+            _anomaly.check_node_backward(node, g, input_grads)
         new = op.grads_are_new
         for x, gx, need in zip(node._inputs, input_grads, op.needs_input_grad, strict=True):
             if not need:  # a constant, or a gradient the op computed although nobody asked for it

@@ -253,6 +253,31 @@ class DataLoader:
             raise ValueError(f"set_epoch needs a non-negative int, got {epoch!r}")
         self.epoch = int(epoch)
 
+    def state_dict(self) -> dict[str, int]:
+        """What decides the order of the coming epochs: the epoch counter and the shuffling seed (the one drawn
+        from ``tg.manual_seed`` when ``seed=None``), with the data set's size to check a resume against.
+
+        Save it with a checkpoint (``tg.save_checkpoint(..., loader=loader)``) so that a resumed run visits the
+        same batches as an uninterrupted one.
+        """
+        return {"epoch": self.epoch, "seed": self._base_seed, "n_samples": self.n_samples}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict`: the next ``for`` loop uses the saved epoch's order."""
+        if not isinstance(state_dict, dict) or not {"epoch", "seed"} <= set(state_dict):
+            raise ValueError(
+                "DataLoader.load_state_dict expects a dict with 'epoch' and 'seed', as made by state_dict()"
+            )
+        n = state_dict.get("n_samples", self.n_samples)
+        if n != self.n_samples:
+            raise ValueError(
+                f"DataLoader.load_state_dict: the state was saved for a data set of {n} samples, this loader has "
+                f"{self.n_samples}: the batches would differ"
+            )
+        seed = _check_seed(state_dict["seed"])
+        self.set_epoch(state_dict["epoch"])
+        self._base_seed = seed if seed is not None else self._base_seed
+
     def __iter__(self) -> Iterator[Any]:
         epoch = self.epoch
         self.epoch += 1

@@ -138,8 +138,10 @@ class Optimizer:
                     continue
                 if set_to_none:
                     p.grad = None
-                else:
+                elif p.grad.flags.writeable:
                     p.grad.fill(0)
+                else:  # a read-only array assigned to .grad (or a broadcast view): replaced, never written
+                    p.grad = np.zeros_like(p.data)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a ``.grad``; return ``closure()``'s loss if a closure is given.

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from .. import metrics as metrics_module
+from ..anomaly import AnomalyError
 from ..data.loader import DataLoader, as_array
 from ..optim.optimizer import Optimizer
 from ..optim.schedules import LRScheduler
@@ -312,7 +313,7 @@ class _Trainer:
             value, out, size = self._iteration(xb, yb)
             loss_sum += value * size
             n_seen += size
-            if keep_outputs:
+            if keep_outputs and out is not None:
                 outputs.append(out)
                 targets.append(yb.data)
             self._callbacks("on_iteration_end")
@@ -323,23 +324,31 @@ class _Trainer:
         self._callbacks("on_epoch_end")
         return reason if reason is not None else self._check("epoch")
 
-    def _iteration(self, xb: Tensor, yb: Tensor | None) -> tuple[float, np.ndarray, int]:
+    def _iteration(self, xb: Tensor, yb: Tensor | None) -> tuple[float, np.ndarray | None, int]:
         state, h = self.state, self.state.history
         optimizer = state.optimizer
         optimizer.zero_grad()
-        out = state.model(xb)
-        loss = state.loss_fn(out) if yb is None else state.loss_fn(out, yb)
-        _check_loss(loss)
-        loss.backward()
-        value = float(loss.data)
-        norm = global_grad_norm(self.tensors)
-        if self.grad_clip is not None and norm > self.grad_clip:  # clip_grad_norm, without a second norm
-            _scale_grads(self.tensors, self.grad_clip / (norm + 1e-6))
+        value, out = math.nan, None
+        try:
+            out = state.model(xb)
+            loss = state.loss_fn(out) if yb is None else state.loss_fn(out, yb)
+            _check_loss(loss)
+            value = float(loss.data)
+            loss.backward()
+        except AnomalyError as err:  # tg.detect_anomaly(): no step; Divergence stops with the error's report
+            state.anomaly = err
+        if state.anomaly is None:
+            norm = global_grad_norm(self.tensors)
+            if self.grad_clip is not None and norm > self.grad_clip:  # clip_grad_norm, without a second norm
+                _scale_grads(self.tensors, self.grad_clip / (norm + 1e-6))
+        else:
+            norm, out = math.nan, None
         lr = float(optimizer.param_groups[0]["lr"])
         self.divergence.before_step(state)
-        optimizer.step()
-        if state.scheduler is not None and self.scheduler_interval == "iteration":
-            state.scheduler.step()
+        if state.anomaly is None:
+            optimizer.step()
+            if state.scheduler is not None and self.scheduler_interval == "iteration":
+                state.scheduler.step()
         size = len(xb.data)
         self.grad_evals += size
         state.iteration += 1
@@ -351,7 +360,7 @@ class _Trainer:
         h.epoch_index.append(state.epoch)
         if self.record_every and state.iteration % self.record_every == 0:
             self._snapshot()
-        return value, out.data, size
+        return value, None if out is None else out.data, size
 
     def _end_epoch(self, mean_loss: float, outputs: list[np.ndarray], targets: list[np.ndarray]) -> None:
         state, h = self.state, self.state.history

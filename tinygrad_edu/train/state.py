@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..anomaly import AnomalyError, set_detect_anomaly
 from ..tensor import Tensor, no_grad
 from .history import ITERATION_SERIES, History, StopReason
 
@@ -35,6 +36,9 @@ class TrainState:
         The reason training ended (set just before the ``on_train_end`` hooks run).
     requested_stop : StopReason or None
         Set by :meth:`request_stop`; training ends at the next check.
+    anomaly : AnomalyError or None
+        Set when anomaly detection (``tg.detect_anomaly()``) stopped an iteration's forward or backward pass
+        with a NaN/inf; ``Divergence`` then ends training with the error's report as its stop reason.
     """
 
     def __init__(
@@ -62,6 +66,7 @@ class TrainState:
         self.event: str | None = None
         self.stop_reason: StopReason | None = None
         self.requested_stop: StopReason | None = None
+        self.anomaly: AnomalyError | None = None
 
     # ---- stopping ---------------------------------------------------------------------------------------
 
@@ -98,8 +103,12 @@ class TrainState:
     # ---- evaluation -------------------------------------------------------------------------------------
 
     def evaluate(self, X: np.ndarray, y: np.ndarray | None) -> tuple[float, np.ndarray]:
-        """``(loss, model output)`` on ``X``, ``y`` in one forward pass, without recording a graph."""
-        with no_grad():
+        """``(loss, model output)`` on ``X``, ``y`` in one forward pass, without recording a graph.
+
+        Anomaly detection is paused here: evaluations (validation loss, metrics, whole-set losses) record
+        NaN/inf values as they are, also after a training step diverged.
+        """
+        with no_grad(), set_detect_anomaly(False):
             out = self.model(Tensor._make(X, None, None))
             loss = self.loss_fn(out) if y is None else self.loss_fn(out, Tensor._make(y, None, None))
         return float(loss.data), np.asarray(out.data)

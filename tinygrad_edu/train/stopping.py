@@ -465,6 +465,10 @@ class Divergence(StopCondition):
     training set at the current parameters is compared with ``factor`` times the whole-set loss at the
     initial parameters. NaN or infinite losses stop at once. If :math:`L_0 = 0` only non-finite losses count.
 
+    **With anomaly detection** (``with tg.detect_anomaly(): fit(...)``) the first NaN or inf in an iteration's
+    forward or backward pass ends training at once, before the step, with the anomaly report (the op, its
+    input shapes, your line that created it) in the stop reason's message.
+
     **Restoring.** With ``keep_last_good=True`` (the default) the parameters before each step are kept (one
     copy per step), and on divergence ``history.last_good_params`` receives the last parameters whose loss
     passed this check, ``history.last_good_iteration`` their step count. Restore them with
@@ -509,6 +513,8 @@ class Divergence(StopCondition):
             self._copies += 1
 
     def check(self, state: TrainState) -> StopReason | None:
+        if state.anomaly is not None:  # tg.detect_anomaly() found the op and the line that made the first NaN/inf
+            return self._fire(state, f"anomaly detection stopped iteration {state.iteration}: {state.anomaly}")
         loss = state.history.loss[-1]
         if not math.isfinite(loss):
             return self._fire(state, f"the loss is {loss} at iteration {state.iteration}")
