@@ -380,7 +380,7 @@ def test_integer_and_boolean_inputs_follow_numpy_promotion(name, dtype):
             fn(Tensor(data))
         return
     if dtype is np.bool_ and name == "sigmoid":
-        pytest.skip("sigmoid of booleans: see the xfail test below")
+        pytest.skip("sigmoid of booleans: see test_float_valued_ops_on_unsigned_and_boolean_inputs_are_correct")
     y = fn(Tensor(data))
     assert not y.requires_grad
     if reference is None:
@@ -414,20 +414,11 @@ def test_integer_constants_with_a_float_parameter_give_float_gradients():
     np.testing.assert_array_equal(w.grad, [3.0, 4.0])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core fix pending (ops.broadcasting): int ** -1 is reported as shapes that cannot be broadcast",
-)
 def test_integer_to_a_negative_power_names_the_real_problem():
     with pytest.raises(ValueError, match="negative integer powers"):
         Tensor(np.array([1, 2, 3])) ** -1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core fix pending (ops.py): sigmoid/softmax/log_softmax/logsumexp wrap around on uint8 (wrong values), "
-    "sigmoid of bool raises numpy's 'boolean negative' TypeError",
-)
 @pytest.mark.parametrize(
     ("name", "dtype"),
     [

@@ -87,11 +87,24 @@ def broadcasting(ufunc: Any, *operands: Any) -> Array:
     try:
         return ufunc(*operands)
     except ValueError:
+        try:
+            np.broadcast_shapes(*(_shape(x) for x in operands))
+        except ValueError:
+            pass
+        else:
+            raise  # not a shape problem (e.g. integers to negative integer powers): numpy's message says what
         shapes = " and ".join(str(_shape(x)) for x in operands)
         raise ValueError(
             f"{ufunc.__name__}: shapes {shapes} cannot be broadcast together: aligned from the right, each pair "
             "of axes must be equal or one of them 1 (reshape one operand, e.g. x.reshape(-1, 1))"
         ) from None
+
+
+def as_float(x: Any) -> Array:
+    """``x`` as a float array: integer and boolean inputs become float64, so that the softmax family and
+    sigmoid, which subtract and negate inside, cannot wrap around on unsigned or boolean data."""
+    x = np.asarray(x)
+    return x if x.dtype.kind in "fc" else x.astype(np.float64)
 
 
 class Function:
@@ -583,6 +596,7 @@ class Sigmoid(Function):
     grads_are_new = True
 
     def forward(self, x):
+        x = as_float(x)
         out = np.exp(-np.logaddexp(0, -x))
         self.saved = (out,)
         return out
@@ -944,7 +958,7 @@ class Softmax(_AxisOp):
     grads_are_new = True
 
     def forward(self, x):
-        x = np.asarray(x)
+        x = as_float(x)
         normalize_axes(self.axis, x.ndim)  # a clear error for a bad axis
         e = np.exp(x - _stable_max(x, self.axis))
         out = e / e.sum(axis=self.axis, keepdims=True)
@@ -968,7 +982,7 @@ class LogSoftmax(_AxisOp):
     grads_are_new = True
 
     def forward(self, x):
-        x = np.asarray(x)
+        x = as_float(x)
         normalize_axes(self.axis, x.ndim)  # a clear error for a bad axis
         shifted = x - _stable_max(x, self.axis)
         out = shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
@@ -991,7 +1005,7 @@ class LogSumExp(_Reduction):
     grads_are_new = True
 
     def forward(self, x):
-        x = np.asarray(x)
+        x = as_float(x)
         axes = normalize_axes(self.axis, x.ndim)
         if x.size == 0:
             raise ValueError(f"logsumexp of an empty tensor (shape {x.shape}) is undefined")
