@@ -118,10 +118,6 @@ def test_ops_along_non_empty_axes_of_an_empty_batch(fn, shape):
     np.testing.assert_array_equal(x.grad, np.zeros((0, 3)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core fix pending (tensor._index_arg): x[[]] builds a float64 index array and raises IndexError",
-)
 def test_an_empty_list_index_selects_nothing():
     x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     y = x[[]]

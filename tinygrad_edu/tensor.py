@@ -813,7 +813,7 @@ def _index_arg(index: Any) -> Any:
     if isinstance(index, Tensor):
         return index.data
     if isinstance(index, list):
-        return np.asarray(index)
+        return np.asarray(index) if index else np.zeros(0, dtype=np.intp)  # [] selects nothing, as in numpy
     if isinstance(index, tuple):
         return tuple(_index_arg(i) for i in index)
     return index
