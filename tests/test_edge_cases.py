@@ -163,10 +163,6 @@ def test_gradcheck_and_an_empty_data_loader():
         tg.data.DataLoader(np.zeros((0, 2)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core fix pending (ops.py): Mean/Max/Min/LogSumExp refuse any zero-size input, even along a non-empty axis",
-)
 @pytest.mark.parametrize(
     "fn",
     [lambda x: x.max(axis=1), lambda x: x.min(axis=1), lambda x: x.mean(axis=1), lambda x: x.logsumexp(axis=1)],
@@ -180,10 +176,6 @@ def test_reducing_the_non_empty_axis_of_an_empty_batch(fn):
     assert x.grad.shape == (0, 3)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core fix pending (ops._stable_max): softmax along an empty axis fails with numpy's raw reduction error",
-)
 @pytest.mark.parametrize("shape_axis", [((0, 3), 0), ((3, 0), -1)])
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
 def test_softmax_along_an_empty_axis(shape_axis, name):

@@ -685,11 +685,12 @@ class Mean(_Reduction):
     def forward(self, x):
         x = np.asarray(x)
         axes = normalize_axes(self.axis, x.ndim)
-        if x.size == 0:
-            raise ValueError(f"mean of an empty tensor (shape {x.shape}) is undefined")
         count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
-        if count == 0:
-            raise ValueError(f"mean over axis {self.axis} of shape {x.shape} reduces zero elements")
+        if count == 0:  # an empty batch reduced along a non-empty axis is fine: the result is empty too
+            raise ValueError(
+                f"mean of an empty tensor (shape {x.shape}) over axis {self.axis} is undefined: it reduces zero "
+                "elements"
+            )
         self.saved = (x.shape, axes, count)
         return np.mean(x, axis=axes, keepdims=self.keepdims)
 
@@ -709,8 +710,8 @@ class Max(_Reduction):
     def forward(self, x):
         x = np.asarray(x)
         axes = normalize_axes(self.axis, x.ndim)
-        if x.size == 0:
-            raise ValueError(f"{self.name} of an empty tensor (shape {x.shape}) is undefined")
+        if any(x.shape[a] == 0 for a in axes):
+            raise ValueError(f"{self.name} of an empty tensor (shape {x.shape}) over axis {self.axis} is undefined")
         kept = self._reduce(x, axis=axes, keepdims=True)
         self.saved = (x, kept, axes)
         return kept if self.keepdims else np.squeeze(kept, axis=axes)
@@ -942,7 +943,7 @@ def _check_same_ndim_except(xs: list[Array], axis: int, what: str) -> None:
 
 def _stable_max(x: Array, axis: Axis) -> Array:
     """Max over ``axis`` with keepdims, replaced by 0 where it is not finite (all -inf rows, inf, NaN)."""
-    m = x.max(axis=axis, keepdims=True)
+    m = x.max(axis=axis, keepdims=True) if x.size else np.max(x, axis=axis, keepdims=True, initial=-np.inf)
     return np.where(np.isfinite(m), m, 0)
 
 
@@ -1007,8 +1008,8 @@ class LogSumExp(_Reduction):
     def forward(self, x):
         x = as_float(x)
         axes = normalize_axes(self.axis, x.ndim)
-        if x.size == 0:
-            raise ValueError(f"logsumexp of an empty tensor (shape {x.shape}) is undefined")
+        if any(x.shape[a] == 0 for a in axes):
+            raise ValueError(f"logsumexp of an empty tensor (shape {x.shape}) over axis {self.axis} is undefined")
         m = _stable_max(x, axes)
         kept = m + np.log(np.exp(x - m).sum(axis=axes, keepdims=True))
         self.saved = (x, kept, axes)
