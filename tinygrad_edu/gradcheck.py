@@ -40,6 +40,16 @@ __all__ = [
 Inputs = Tensor | Sequence[Any]
 
 
+#: Value ranges per op domain, where finite differences are trustworthy: a tuple of closed intervals. Shared by
+#: :func:`check_primitives` and the Hypothesis strategies of :mod:`tinygrad_edu.testing`.
+DOMAINS: dict[str, tuple[tuple[float, float], ...]] = {
+    "real": ((-2.0, 2.0),),
+    "positive": ((0.2, 2.0),),
+    "nonzero": ((-2.0, -0.5), (0.5, 2.0)),
+    "nonkink": ((-2.0, -0.05), (0.05, 2.0)),
+}
+
+
 class GradcheckError(RuntimeError):
     """Raised by :func:`gradcheck` when backward and finite differences disagree; the message is a report."""
 
@@ -340,15 +350,11 @@ class OpCheck:
 def _domain_values(rng: np.random.Generator, shape: tuple[int, ...], domain: str) -> np.ndarray:
     """Values where finite differences are trustworthy: away from kinks, ties, zero and the log's pole."""
     n = int(np.prod(shape))
-    if domain == "positive":
-        values = rng.uniform(0.2, 2.0, n)
-    elif domain == "nonzero":
-        values = rng.uniform(0.5, 2.0, n) * rng.choice([-1.0, 1.0], n)
-    elif domain == "distinct":  # max/min/relu/abs: values 0.15 apart and at least 0.075 away from 0
-        values = (rng.permutation(n) - n / 2 + 0.5) * 0.15
-    else:
-        values = rng.uniform(-2.0, 2.0, n)
-    return values.reshape(shape)
+    if domain == "distinct":  # max/min/relu/abs: values 0.15 apart and at least 0.075 away from 0
+        return ((rng.permutation(n) - n / 2 + 0.5) * 0.15).reshape(shape)
+    intervals = np.array(DOMAINS[domain])
+    lo, hi = intervals[rng.integers(len(intervals), size=n)].T  # one interval per value, then a point in it
+    return rng.uniform(lo, hi).reshape(shape)
 
 
 def _primitive_checks() -> list[tuple[str, str, Callable[..., Any], list[tuple[tuple[int, ...], str]]]]:

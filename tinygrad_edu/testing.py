@@ -39,7 +39,7 @@ except ImportError as err:  # pragma: no cover - exercised only without the dev 
         "tinygrad_edu.testing needs Hypothesis: pip install hypothesis (or pip install 'tinygrad-edu[dev]')"
     ) from err
 
-from .gradcheck import GradcheckError, gradcheck
+from .gradcheck import DOMAINS, GradcheckError, gradcheck
 from .tensor import Tensor
 
 __all__ = [
@@ -52,13 +52,6 @@ __all__ = [
     "assert_grad_close",
 ]
 
-#: Value ranges per op domain: a list of closed intervals (see the module docstring).
-DOMAINS: dict[str, tuple[tuple[float, float], ...]] = {
-    "real": ((-2.0, 2.0),),
-    "positive": ((0.2, 2.0),),
-    "nonzero": ((-2.0, -0.5), (0.5, 2.0)),
-    "nonkink": ((-2.0, -0.05), (0.05, 2.0)),
-}
 GRID_STEP = 1 / 16
 
 
