@@ -255,37 +255,77 @@ def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
 
 def apply_op(op: ops.Function, *inputs: Any) -> Tensor:
     """Run a primitive ``op`` forward on the inputs' arrays and, if any input requires grad (and grad mode is
-    on), record the graph node. Every Tensor operation goes through here.
+    on), record the graph node. Every Tensor operation goes through here (the binary operators through
+    :func:`_binary`, its unrolled copy for two inputs).
 
     It is also the extension point for your own primitives: subclass :class:`tinygrad_edu.ops.Function`
     with ``forward`` and ``backward`` on numpy arrays, then ``apply_op(MyOp(), x, y)``. Inputs may be
     Tensors or Python scalars (constants).
     """
+    if len(inputs) == 2:
+        return _apply_binary(op, *inputs)
     op.saved = ()  # forward replaces it with what the derivative needs (ops.Function has no __init__)
-    if len(inputs) == 2:  # binary ops, the most common: either side may be a Python scalar (a constant)
-        a, b = inputs
-        a_needs = b_needs = False
-        if isinstance(a, Tensor):
-            a_needs, a = a.requires_grad, a.data
-        if isinstance(b, Tensor):
-            b_needs, b = b.requires_grad, b.data
-        out = op.forward(a, b)
-        needs: tuple[bool, ...] = (a_needs, b_needs)
-    elif len(inputs) == 1:  # unary ops
-        (x,) = inputs
+    if len(inputs) == 1:  # unary ops
+        x = inputs[0]
         out = op.forward(x.data)
-        needs = (x.requires_grad,)
+        needs: tuple[bool, ...] = _ONE_NEEDS if x.requires_grad else _ONE_CONSTANT
     else:
         out = op.forward(*[x.data if isinstance(x, Tensor) else x for x in inputs])
         needs = tuple([isinstance(x, Tensor) and x.requires_grad for x in inputs])
+    return _node(op, inputs, out, needs)
+
+
+def _binary(op: ops.Function, a: Any, b: Any) -> Tensor:
+    """A binary operator (``a * b`` ...): Python numbers stay weakly typed constants, arrays and lists become
+    constant Tensors (:func:`_operand`)."""
+    if not isinstance(a, Tensor):
+        a = _operand(a)
+    if not isinstance(b, Tensor):
+        b = _operand(b)
+    return _apply_binary(op, a, b)
+
+
+def _apply_binary(op: ops.Function, a: Any, b: Any) -> Tensor:
+    """:func:`apply_op` for two inputs, the path of every arithmetic operator, unrolled: no argument tuple to
+    unpack, no generic loop. An input that is not a Tensor is passed to ``forward`` as it is (a constant)."""
+    op.saved = ()
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            out = op.forward(a.data, b.data)
+            needs = _TWO_NEEDS[a.requires_grad][b.requires_grad]
+        else:
+            out = op.forward(a.data, b)
+            needs = _TWO_NEEDS[a.requires_grad][False]
+    elif isinstance(b, Tensor):
+        out = op.forward(a, b.data)
+        needs = _TWO_NEEDS[False][b.requires_grad]
+    else:
+        out = op.forward(a, b)
+        needs = _TWO_NEEDS[False][False]
+    return _node(op, (a, b), out, needs)
+
+
+# The needs_input_grad tuples of unary and binary nodes, shared rather than built for every node: a tuple per
+# graph node is one more object for Python's garbage collector to scan while the graph lives.
+_ONE_NEEDS, _ONE_CONSTANT = (True,), (False,)
+_TWO_NEEDS = (((False, False), (False, True)), ((True, False), (True, True)))
+
+
+def _node(op: ops.Function, inputs: tuple[Any, ...], out: Any, needs: tuple[bool, ...]) -> Tensor:
+    """The result of ``op`` on ``inputs``: a graph node if an input requires grad and grad mode is on, else
+    a constant."""
     if type(out) is not np.ndarray:
         out = np.asarray(out)
     if _anomaly.active:  # some thread is in tg.detect_anomaly(); when none is, this test is all it costs
         return _apply_op_checked(op, inputs, out, needs)
+    t = _new_object(Tensor)  # what Tensor._make does, written out: this is the hottest line of the engine
+    t.data, t.grad, t.name, t._retains_grad = out, None, None, False
     if True in needs and _grad_mode.enabled:
         op.needs_input_grad = needs
-        return Tensor._make(out, op, inputs)
-    return Tensor._make(out, None, None)
+        t.requires_grad, t._op, t._inputs = True, op, inputs
+    else:
+        t.requires_grad, t._op, t._inputs = False, None, None
+    return t
 
 
 def _apply_op_checked(op: ops.Function, inputs: tuple[Any, ...], out: np.ndarray, needs: tuple[bool, ...]) -> Tensor:
@@ -303,14 +343,6 @@ def _apply_op_checked(op: ops.Function, inputs: tuple[Any, ...], out: np.ndarray
             _anomaly.record_node(result, site)
         return result
     return Tensor._make(out, None, None)
-
-
-def _binary(op: ops.Function, a: Any, b: Any) -> Tensor:
-    if not isinstance(a, Tensor):
-        a = _operand(a)
-    if not isinstance(b, Tensor):
-        b = _operand(b)
-    return apply_op(op, a, b)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -906,7 +938,8 @@ def _count_consumers(root: Tensor) -> dict[int, int]:
             continue
         if op.saved is None:
             raise RuntimeError(_RELEASED_MESSAGE.format(op=type(op).__name__))
-        for x, need in zip(node._inputs, op.needs_input_grad, strict=False):  # apply_op made them equally long
+        # apply_op made them equally long (zip's strict= keyword costs measurably on this per-node path)
+        for x, need in zip(node._inputs, op.needs_input_grad):  # noqa: B905
             if need:
                 key = id(x)
                 if key in consumers:
@@ -951,6 +984,7 @@ def _run_backward(
     consumers = _count_consumers(root)
     pending: dict[int, np.ndarray] = {}  # partial sums of the nodes still waiting for a consumer
     captured: dict[int, np.ndarray] = {}
+    check_anomalies = _anomaly.active and _anomaly_mode.enabled  # NaN/inf gradients, arrays written since forward
     # (node, its complete gradient, whether that array is new: nobody else holds it, see _accumulate_into)
     ready = [(root, seed, False)]
     while ready:
@@ -966,10 +1000,16 @@ def _run_backward(
         if op is None:
             continue
         input_grads = op.backward(g)
-        if _anomaly.active and _anomaly_mode.enabled:  # NaN/inf gradients, arrays written since the forward pass
+        inputs = node._inputs
+        if len(input_grads) != len(inputs):
+            raise RuntimeError(
+                f"{type(op).__name__}.backward returned {len(input_grads)} gradient(s) for {len(inputs)} input(s); "
+                "it must return one per input (None where needs_input_grad is False)"
+            )
+        if check_anomalies:
             _anomaly.check_node_backward(node, g, input_grads)
         new = op.grads_are_new
-        for x, gx, need in zip(node._inputs, input_grads, op.needs_input_grad, strict=True):
+        for x, gx, need in zip(inputs, input_grads, op.needs_input_grad):  # noqa: B905 (lengths checked above)
             if not need:  # a constant, or a gradient the op computed although nobody asked for it
                 continue
             if gx is None:
@@ -980,9 +1020,10 @@ def _run_backward(
                 consumers[key] = left
                 prev = pending.get(key)
                 pending[key] = gx if prev is None else prev + gx
-            else:  # the last consumer (in a chain, the only one): x's gradient is complete
-                prev = pending.pop(key, None)
-                ready.append((x, gx, new) if prev is None else (x, prev + gx, True))
+            elif key in pending:  # the last of several consumers: x's gradient is complete
+                ready.append((x, pending.pop(key) + gx, True))
+            else:  # the only consumer (in a chain, always)
+                ready.append((x, gx, new))
         if not retain_graph:
             op.saved = None
     return captured
