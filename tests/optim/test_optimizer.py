@@ -10,6 +10,7 @@ import pytest
 from optim_helpers import THETA0, loss
 
 import tinygrad_edu as tg
+from tinygrad_edu.optim.optimizer import UPDATE_BLOCK, subtract_scaled
 
 # one factory per optimiser and option, so every test below runs over all of them
 FACTORIES = {
@@ -342,3 +343,40 @@ def test_load_state_dict_mismatch_is_explained(mutate, message):
     mutate(sd)
     with pytest.raises(ValueError, match=message):
         tg.optim.SGD(_params(), lr=0.1, momentum=0.9).load_state_dict(sd)
+
+
+# ---- the blocked update theta -= lr * d shared by GD and SGD ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "shape, block, layout",
+    [
+        ((5,), 8, "C"),  # one block
+        ((8,), 8, "C"),  # exactly one block
+        ((37,), 8, "C"),  # several blocks and a partial last one
+        ((6, 7), 8, "C"),
+        ((6, 7), 8, "F"),  # a Fortran-ordered parameter takes the unblocked update
+        ((6, 7), 64, "F"),  # ... and fits one block whatever its layout
+    ],
+)
+def test_subtract_scaled_matches_the_plain_update_and_leaves_the_direction_alone(shape, block, layout):
+    rng = np.random.default_rng(0)
+    theta = np.asarray(rng.standard_normal(shape), order=layout)
+    direction = np.asarray(rng.standard_normal(shape), order=layout)
+    expected = theta - 0.1 * direction
+    direction_before = direction.copy()
+    theta_before = theta
+    subtract_scaled(theta, direction, 0.1, np.empty(block))
+    np.testing.assert_allclose(theta, expected, rtol=1e-15, atol=1e-15)
+    np.testing.assert_array_equal(direction, direction_before)
+    assert theta is theta_before
+
+
+def test_sgd_updates_a_parameter_larger_than_one_block_exactly():
+    """A weight of more than UPDATE_BLOCK elements is updated block by block; the result is the plain update."""
+    rng = np.random.default_rng(1)
+    w = tg.Tensor(rng.standard_normal(UPDATE_BLOCK * 2 + 3), requires_grad=True)
+    w.grad = rng.standard_normal(w.shape)
+    expected = w.data - 0.5 * w.grad
+    tg.optim.SGD([w], lr=0.5).step()
+    np.testing.assert_array_equal(w.data, expected)

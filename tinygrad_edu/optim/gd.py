@@ -113,8 +113,7 @@ class GD(Optimizer):
             lr = float(group["lr"])
             for p in group["params"]:
                 if p.grad is not None:
-                    tmp = np.multiply(checked_grad(p), lr, out=self._scratch(p.data))
-                    p.data -= tmp
+                    self._subtract_scaled(p.data, checked_grad(p), lr)
         return loss
 
     def _armijo_step(self, closure: Callable[[], Any]) -> Any:

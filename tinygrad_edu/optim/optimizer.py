@@ -65,6 +65,7 @@ class Optimizer:
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
         self._work: dict[tuple[str, int], np.ndarray] = {}
+        self._blocks: dict[np.dtype, np.ndarray] = {}  # one cache-sized work block per dtype, see subtract_scaled
         groups = _materialize(params, "params")
         if not groups:
             raise ValueError(f"{type(self).__name__} got an empty parameter list; pass the Tensors to optimise")
@@ -160,6 +161,14 @@ class Optimizer:
             raise TypeError(f"closure must be a callable that returns the loss, got {type(closure).__name__}")
         with enable_grad():
             return closure()
+
+    def _subtract_scaled(self, theta: np.ndarray, direction: np.ndarray, lr: float) -> None:
+        """:math:`\\theta \\leftarrow \\theta - \\eta\\, d` in place (``direction`` is not written): the last
+        line of every update, see :func:`subtract_scaled`."""
+        block = self._blocks.get(theta.dtype)
+        if block is None:
+            block = self._blocks[theta.dtype] = np.empty(UPDATE_BLOCK, dtype=theta.dtype)
+        subtract_scaled(theta, direction, lr, block)
 
     def _scratch(self, like: np.ndarray, slot: int = 0) -> np.ndarray:
         """A work array of ``like``'s shape and dtype for an update's temporaries, reused across parameters and
@@ -327,6 +336,33 @@ def check_bool(name: str, value: Any) -> None:
     """``TypeError`` unless ``value`` is a bool (a number passed by position to a flag is a common slip)."""
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
+
+
+#: Elements per block of :func:`subtract_scaled`: 32,768 float32 are 128 KiB, a temporary that stays in the
+#: CPU's cache while the block is updated.
+UPDATE_BLOCK = 1 << 15
+
+
+def subtract_scaled(theta: np.ndarray, direction: np.ndarray, lr: float, block: np.ndarray) -> None:
+    """``theta -= lr * direction`` in place, without writing ``direction`` (often the caller's ``.grad``).
+
+    numpy has no fused scaled add (BLAS's axpy), so ``lr * direction`` needs a temporary. One as large as
+    the parameter would be written out to memory and read back, which for a large weight matrix costs more
+    than the arithmetic; so contiguous arrays are updated in blocks of ``block.size`` elements whose
+    temporary (a slice of ``block``) stays in cache. Other layouts take the plain two-pass update.
+    """
+    n, step = theta.size, block.size
+    if n <= step:  # one block holds the whole parameter, whatever its layout
+        theta -= np.multiply(direction, lr, out=block[:n].reshape(theta.shape))
+        return
+    if not (theta.flags.c_contiguous and direction.flags.c_contiguous and theta.shape == direction.shape):
+        theta -= direction * lr
+        return
+    flat_theta, flat_dir = theta.reshape(-1), direction.reshape(-1)  # views: both are C-contiguous
+    for start in range(0, n, step):
+        stop = min(start + step, n)
+        tmp = np.multiply(flat_dir[start:stop], lr, out=block[: stop - start])
+        flat_theta[start:stop] -= tmp
 
 
 def checked_grad(p: Tensor) -> np.ndarray:

@@ -134,11 +134,9 @@ class SGD(Optimizer):
                 g = checked_grad(p)
                 if weight_decay != 0.0 or maximize:  # (a work array only where it is needed)
                     g = decayed_grad(g, theta, weight_decay, maximize, out=self._scratch(theta, 0))
-                tmp = self._scratch(theta, 1)
                 if momentum != 0.0:
-                    g = self._momentum(self.state[p], g, tmp, momentum, dampening, nesterov)
-                np.multiply(g, lr, out=tmp)
-                theta -= tmp
+                    g = self._momentum(self.state[p], g, self._scratch(theta, 1), momentum, dampening, nesterov)
+                self._subtract_scaled(theta, g, lr)
         return loss
 
     @staticmethod
