@@ -447,7 +447,7 @@ class Linear(Function):
             bias = np.asarray(bias)
             if bias.shape != weight.shape[:1]:
                 raise ValueError(f"linear: the bias must have shape {weight.shape[:1]}, got {bias.shape}")
-            if np.result_type(out, bias) == out.dtype:
+            if bias.dtype == out.dtype or np.result_type(out, bias) == out.dtype:
                 out += bias  # the product is a fresh array: add in place
             else:
                 out = out + bias  # e.g. a float64 bias promotes a float32 product, as x @ W.T + b would
@@ -456,15 +456,13 @@ class Linear(Function):
 
     def backward(self, grad):
         x, weight = self.saved
-        need_x, need_w, *need_b = self.needs_input_grad
+        needs = self.needs_input_grad  # (x, weight) or (x, weight, bias)
         rows = grad.reshape(-1, grad.shape[-1])  # (N, out): every leading axis is a batch axis
-        grads = [
-            grad @ weight if need_x else None,
-            rows.T @ x.reshape(-1, x.shape[-1]) if need_w else None,
-        ]
-        if need_b:  # the op was given a bias
-            grads.append(rows.sum(axis=0) if need_b[0] else None)
-        return tuple(grads)
+        grad_x = grad @ weight if needs[0] else None
+        grad_w = rows.T @ x.reshape(-1, x.shape[-1]) if needs[1] else None
+        if len(needs) == 2:
+            return grad_x, grad_w
+        return grad_x, grad_w, np.add.reduce(rows, axis=0) if needs[2] else None
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -1101,10 +1099,10 @@ class CrossEntropy(_Loss):
         g_logits, g_target = self.needs_input_grad
         if len(self.saved) == 3:  # integer labels: softmax minus one-hot, made in place in a new array
             exp, sum_exp, labels = self.saved
-            g = self._upstream(grad, labels.shape)
-            grad_logits = exp / sum_exp
-            grad_logits[np.arange(len(labels)), labels] -= 1
-            grad_logits *= g[:, None] if np.ndim(g) else g  # reduction "none": one upstream value per row
+            g = self._upstream(grad, labels.shape)  # a scalar, or one upstream value per row ("none")
+            scale = g / sum_exp[:, 0]  # (N,): the upstream value over each row's softmax denominator
+            grad_logits = exp * scale[:, None]  # g * softmax(z), in one pass over the (N, C) array
+            grad_logits[np.arange(len(labels)), labels] -= g  # minus g * onehot(y)
             return grad_logits, None
         log_p, t = self.saved
         g = self._upstream(grad, log_p.shape[:1])

@@ -189,9 +189,9 @@ def _class_targets(
             f"{fn}: batch sizes differ: the scores have {n} rows (shape {shape}) but there are {len(arr)} labels "
             f"(shape {arr.shape})"
         )
-    bad = np.flatnonzero((arr < 0) | (arr >= c))
-    if bad.size:
-        i = int(bad[0])
+    out_of_range = (arr < 0) | (arr >= c)
+    if out_of_range.any():
+        i = int(np.flatnonzero(out_of_range)[0])
         raise ValueError(
             f"{fn}: label {int(arr[i])} at position {i} is out of range for {c} classes (scores of shape {shape}); "
             f"labels must be in [0, {c - 1}]"
