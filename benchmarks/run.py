@@ -658,6 +658,44 @@ MARKDOWN_MEANINGS = """\
 """
 
 
+MARKDOWN_GAPS = """\
+## Where the remaining gaps come from
+
+Profiles taken on 2026-11-26 on the machine described above (one BLAS thread), for the targets that the table
+marks as not met. The commands are given so that you can repeat them.
+
+- **mlp_step.** The matrix products cost the same in both implementations: a py-spy profile of 10,000 steps at
+  batch 32 (`py-spy record -r 1000 -f raw`) gives 261 against 260 microseconds per step for the forward
+  products and 151 against 147 for the weight gradients. What remains is of two kinds.
+  - *A fixed cost per step*, whatever the batch size. `python benchmarks/overhead.py` shows it with an MLP so
+    small that the arithmetic is nearly free: about 70 microseconds per step above the floor (forward 30, loss
+    24, backward 47, optimiser step 16, against 49 for the whole numpy step). It is Python: three `Module`
+    calls, six graph nodes and their backward calls, the label checks of `cross_entropy`, the optimiser's loop
+    over six parameters. At batch 32, where the floor takes about 0.6 ms, it alone is a ratio of about 1.12.
+  - *Costs that grow with the arrays.* numpy has no fused scaled add (BLAS's axpy), so `theta -= lr * grad`
+    needs a temporary; the floor scales the fresh gradient in place, which an optimiser must not do, since
+    `.grad` still holds the gradient after `step()` (as in PyTorch). The optimisers update in cache-sized
+    blocks (`subtract_scaled` in `optim/optimizer.py`) and still take 109 against 77 microseconds per step at
+    batch 32. ReLU's backward allocates its result where the floor multiplies the gradient in place (13
+    against 6 microseconds), because a primitive's backward never writes into the upstream gradient, which
+    other consumers may share.
+- **op_overhead.** Per op of the chain the engine executes about 35,000 machine instructions (`valgrind
+  --tool=callgrind` on a 2,000-op chain, the difference between 2 and 6 repetitions divided by the number of
+  ops). numpy itself spends about 0.43 microseconds per call on a 16-element array, and an op makes one call
+  forward and up to three backward: the numpy floor's 1.0 microseconds per op. The rest is the interpreter
+  running the engine (creating the op and the result tensor, the backward loop's bookkeeping) and Python's
+  cyclic garbage collector, which walks the live graph nodes (a tensor, an op and a tuple of inputs per op):
+  the chain's forward pass takes 2.2 to 2.5 microseconds per op with the collector on and 1.8 with it off.
+  PyTorch does the same bookkeeping in C++. 0.6x of its cost is about 3.3 microseconds per op on this
+  machine, less than the Python engine spends now.
+- **deep_chain.** Backward costs about 1.9 microseconds per op at 10<sup>4</sup> ops and 2.7 at
+  10<sup>6</sup>. The extra is memory latency: a graph of 10<sup>6</sup> ops holds about 600 MB (the peak
+  memory rows), so its nodes and the consumer counts come from main memory rather than from the cache. The
+  same extra was there when the engine's own work per node was larger (2.5 against 2.9 microseconds per
+  op, a ratio of 1.17); as that work shrinks, the same latency makes a larger ratio.
+"""
+
+
 def markdown(rows: list[Row], info: dict[str, Any], command: str, minutes: float) -> str:
     lines = table(rows)
     md = [MARKDOWN_INTRO, "## Results", ""]
@@ -673,6 +711,7 @@ def markdown(rows: list[Row], info: dict[str, Any], command: str, minutes: float
     md.extend("| " + " | ".join(line) + " |" for line in lines[1:])
     md.append("")
     md.append(MARKDOWN_MEANINGS)
+    md.append(MARKDOWN_GAPS)
     return "\n".join(md)
 
 

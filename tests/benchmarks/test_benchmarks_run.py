@@ -71,3 +71,16 @@ def test_suite_runs_every_workload_and_writes_json_and_markdown(tmp_path, capsys
     page = out_md.read_text()
     assert page.startswith("# Performance") and "| workload |" in page and "## What each number means" in page
     assert page.count("\n| ") == len(rows) + 2  # header, alignment row, one line per row
+
+
+def test_overhead_times_every_phase_for_both_mlps(capsys):
+    results = _main("overhead.py")(["--steps", "20"])
+    assert len(results) == 2
+    for r in results.values():
+        assert {"zero_grad", "forward", "loss", "backward", "step", "numpy floor"} <= set(r)
+        assert all(us > 0 for us in r.values())
+        assert r["ours (sum of phases)"] == pytest.approx(
+            sum(r[p] for p in ("zero_grad", "forward", "loss", "backward", "step"))
+        )
+    out = capsys.readouterr().out
+    assert "tiny MLP 8-8-8-4, batch 4" in out and "ours - floor" in out
