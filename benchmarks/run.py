@@ -689,10 +689,12 @@ marks as not met. The commands are given so that you can repeat them.
   PyTorch does the same bookkeeping in C++. 0.6x of its cost is about 3.3 microseconds per op on this
   machine, less than the Python engine spends now.
 - **deep_chain.** Backward costs about 1.9 microseconds per op at 10<sup>4</sup> ops and 2.7 at
-  10<sup>6</sup>. The extra is memory latency: a graph of 10<sup>6</sup> ops holds about 600 MB (the peak
-  memory rows), so its nodes and the consumer counts come from main memory rather than from the cache. The
-  same extra was there when the engine's own work per node was larger (2.5 against 2.9 microseconds per
-  op, a ratio of 1.17); as that work shrinks, the same latency makes a larger ratio.
+  10<sup>6</sup>, though the work per op is the same at every depth. What changes is the size of the graph:
+  10<sup>6</sup> ops hold about 600 MB (the peak memory rows), more than this machine's caches, so the
+  nodes and the consumer counts are read from main memory (the likely cause; this machine gives no access
+  to its cache-miss counters). A similar extra was there when the engine's own work per node was larger
+  (2.5 against 2.9 microseconds per op, a ratio of 1.17); as that work shrinks, the same extra makes a
+  larger ratio.
 """
 
 
