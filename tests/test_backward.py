@@ -490,3 +490,12 @@ def test_custom_primitive_returning_gradients_nobody_asked_for_is_fine():
     apply_op(MulBoth(), w, c).sum().backward()
     np.testing.assert_array_equal(w.grad, [3.0, 4.0])
     assert c.grad is None
+
+
+def test_requires_grad_assigned_a_numpy_bool_still_records_binary_and_unary_ops():
+    """Assigning the attribute directly (as PyTorch allows on leaves) with a numpy bool works like True."""
+    x = Tensor(np.array([1.0, 2.0]))
+    x.requires_grad = np.True_
+    y = ((x * 3.0) + x).tanh().sum()
+    y.backward()
+    np.testing.assert_allclose(x.grad, 4.0 * (1 - np.tanh(4.0 * x.data) ** 2), rtol=1e-6)

@@ -255,8 +255,8 @@ def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
 
 def apply_op(op: ops.Function, *inputs: Any) -> Tensor:
     """Run a primitive ``op`` forward on the inputs' arrays and, if any input requires grad (and grad mode is
-    on), record the graph node. Every Tensor operation goes through here (the binary operators through
-    :func:`_binary`, its unrolled copy for two inputs).
+    on), record the graph node. Every Tensor operation goes through here (two-input ops through
+    :func:`_apply_binary`, its unrolled copy for two inputs).
 
     It is also the extension point for your own primitives: subclass :class:`tinygrad_edu.ops.Function`
     with ``forward`` and ``backward`` on numpy arrays, then ``apply_op(MyOp(), x, y)``. Inputs may be
@@ -292,23 +292,21 @@ def _apply_binary(op: ops.Function, a: Any, b: Any) -> Tensor:
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
             out = op.forward(a.data, b.data)
-            needs = _TWO_NEEDS[a.requires_grad][b.requires_grad]
+            needs = (a.requires_grad, b.requires_grad)
         else:
             out = op.forward(a.data, b)
-            needs = _TWO_NEEDS[a.requires_grad][False]
+            needs = (a.requires_grad, False)
     elif isinstance(b, Tensor):
         out = op.forward(a, b.data)
-        needs = _TWO_NEEDS[False][b.requires_grad]
+        needs = (False, b.requires_grad)
     else:
         out = op.forward(a, b)
-        needs = _TWO_NEEDS[False][False]
+        needs = (False, False)
     return _node(op, (a, b), out, needs)
 
 
-# The needs_input_grad tuples of unary and binary nodes, shared rather than built for every node: a tuple per
-# graph node is one more object for Python's garbage collector to scan while the graph lives.
+# The needs_input_grad tuples of unary nodes, shared rather than built for every node.
 _ONE_NEEDS, _ONE_CONSTANT = (True,), (False,)
-_TWO_NEEDS = (((False, False), (False, True)), ((True, False), (True, True)))
 
 
 def _node(op: ops.Function, inputs: tuple[Any, ...], out: Any, needs: tuple[bool, ...]) -> Tensor:
