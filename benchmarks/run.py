@@ -679,7 +679,7 @@ marks as not met. The commands are given so that you can repeat them.
     batch 32. ReLU's backward allocates its result where the floor multiplies the gradient in place (13
     against 6 microseconds), because a primitive's backward never writes into the upstream gradient, which
     other consumers may share.
-- **op_overhead.** Per op of the chain the engine executes about 35,000 machine instructions (`valgrind
+- **op_overhead.** Per op of the chain the engine executes about 34,000 machine instructions (`valgrind
   --tool=callgrind` on a 2,000-op chain, the difference between 2 and 6 repetitions divided by the number of
   ops). numpy itself spends about 0.43 microseconds per call on a 16-element array, and an op makes one call
   forward and up to three backward: the numpy floor's 1.0 microseconds per op. The rest is the interpreter
