@@ -1,6 +1,7 @@
 """The backward engine: seeding, accumulation (PyTorch semantics), non-leaf grads, shared nodes, deep graphs,
 graph release and retain_graph, ownership and dtype of ``.grad``, and ``tg.grad``."""
 
+import threading
 import time
 
 import numpy as np
@@ -243,6 +244,83 @@ def test_retain_graph_allows_a_second_backward_that_doubles_the_grad():
     np.testing.assert_array_equal(x.grad, [6.0, 24.0])
     with pytest.raises(RuntimeError, match="retain_graph=True"):
         y.backward()
+
+
+# --------------------------------------------------------------------------------------------------------
+# passes that stop early, threads, nesting (a pass keeps its consumer counts on the nodes)
+# --------------------------------------------------------------------------------------------------------
+
+
+class _FailsInBackward(tg.ops.Function):
+    __slots__ = ()
+
+    def forward(self, x):
+        return x * 1.0
+
+    def backward(self, grad):
+        raise ValueError("this op's backward fails")
+
+
+def test_a_pass_that_failed_in_an_op_leaves_the_shared_leaf_ready_for_the_next_pass():
+    w = leaf([1.0, 2.0])
+    broken = apply_op(_FailsInBackward(), w) + w * 3  # w has two consumers in this graph
+    with pytest.raises(ValueError, match="this op's backward fails"):
+        broken.sum().backward()
+    (w * 5).sum().backward()  # a fresh graph through w: w's gradient must come out complete
+    # the failed pass delivered w * 3's share, but w still waited for its other consumer: nothing accumulated
+    np.testing.assert_array_equal(w.grad, [5.0, 5.0])
+
+
+def test_a_pass_that_met_a_released_graph_leaves_no_counts_behind():
+    x = leaf([1.0, 2.0])
+    h = x * x
+    h.sum().backward()  # releases h's node
+    x.grad = None
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        (h * 2 + x).sum().backward()  # x was counted before the walk reached the released node
+    (x * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 3.0])
+
+
+def test_a_backward_started_inside_a_backward_is_refused_with_the_reason():
+    class CallsBackward(Cube):
+        __slots__ = ()
+
+        def backward(self, grad):
+            other = leaf([1.0])
+            (other * 2).sum().backward()
+            return super().backward(grad)
+
+    x = leaf([1.0, 2.0])
+    with pytest.raises(RuntimeError, match=r"while a backward pass was running in the same thread.*cannot nest"):
+        apply_op(CallsBackward(), x).sum().backward()
+    (x * x).sum().backward()  # the refused pass left nothing behind
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0])
+
+
+def test_threads_backpropagating_into_one_shared_parameter_all_accumulate():
+    n_threads, rounds = 4, 25
+    w = leaf([1.0, -2.0, 3.0])
+    barrier = threading.Barrier(n_threads)
+    errors: list[str] = []
+
+    def worker() -> None:
+        try:
+            barrier.wait(5)
+            for _ in range(rounds):
+                h = w * w  # a node of its own, a leaf shared with every other thread
+                (h + h * w).sum().backward()  # d/dw (w^2 + w^3) = 2w + 3w^2
+        except Exception as err:  # pragma: no cover - reported below
+            errors.append(repr(err))
+
+    threads = [threading.Thread(target=worker) for _ in range(n_threads)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    expected = n_threads * rounds * (2 * w.data + 3 * w.data**2)
+    np.testing.assert_allclose(w.grad, expected, rtol=1e-12)
 
 
 # --------------------------------------------------------------------------------------------------------

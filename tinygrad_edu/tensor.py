@@ -317,7 +317,7 @@ def _node(op: ops.Function, inputs: tuple[Any, ...], out: Any, needs: tuple[bool
     if _anomaly.active:  # some thread is in tg.detect_anomaly(); when none is, this test is all it costs
         return _apply_op_checked(op, inputs, out, needs)
     t = _new_object(Tensor)  # what Tensor._make does, written out: this is the hottest line of the engine
-    t.data, t.grad, t.name, t._retains_grad = out, None, None, False
+    t.data, t.grad, t.name, t._retains_grad, t._consumers = out, None, None, False, 0
     if True in needs and _grad_mode.enabled:
         op.needs_input_grad = needs
         t.requires_grad, t._op, t._inputs = True, op, inputs
@@ -382,7 +382,17 @@ class Tensor:
     array([2., 4., 6.], dtype=float32)
     """
 
-    __slots__ = ("__weakref__", "_inputs", "_op", "_retains_grad", "data", "grad", "name", "requires_grad")
+    __slots__ = (
+        "__weakref__",
+        "_consumers",
+        "_inputs",
+        "_op",
+        "_retains_grad",
+        "data",
+        "grad",
+        "name",
+        "requires_grad",
+    )
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray + Tensor -> Tensor.__radd__
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> None:
@@ -393,6 +403,7 @@ class Tensor:
         self._op: ops.Function | None = None
         self._inputs: tuple[Any, ...] | None = None
         self._retains_grad = False
+        self._consumers = 0  # used by a backward pass only (see _count_consumers)
         if requires_grad:
             self.requires_grad_(True)
 
@@ -407,6 +418,7 @@ class Tensor:
         t._op = op
         t._inputs = inputs
         t._retains_grad = False
+        t._consumers = 0
         return t
 
     # ---- factories --------------------------------------------------------------------------------------
@@ -921,13 +933,31 @@ def _seed_grad(root: Tensor, grad: Any) -> np.ndarray:
     return seed
 
 
-def _count_consumers(root: Tensor) -> dict[int, int]:
-    """For every node that requires grad and is reachable from ``root``: how many graph edges lead out of it
-    (towards ``root``). Walks the graph with an explicit stack, so depth is no limit.
+# A pass keeps its bookkeeping on the nodes (Tensor._consumers) rather than in a dictionary keyed by node: a
+# graph of a million nodes would make that dictionary large, and looking nodes up in it scattered over memory
+# made backward slower per op the deeper the graph. So two passes must never run at once: threads take turns
+# (they may share leaves, a model's parameters say), and a pass started inside another is refused.
+_backward_lock = threading.Lock()
+
+
+class _BackwardState(threading.local):
+    running = False  # whether this thread is inside a backward pass
+
+
+_backward_state = _BackwardState()
+_NESTED_MESSAGE = (
+    "backward() or tg.grad() was called while a backward pass was running in the same thread (from inside an "
+    "op's backward): passes cannot nest. Compute what the op needs in its forward, or run the second pass "
+    "after the first has returned."
+)
+
+
+def _count_consumers(root: Tensor) -> None:
+    """Set ``_consumers`` of every node that requires grad and is reachable from ``root``: how many graph edges
+    lead out of it (towards ``root``). Walks the graph with an explicit stack, so depth is no limit.
 
     Raises RuntimeError if part of the graph was already released by an earlier backward pass.
     """
-    consumers = {id(root): 0}
     stack = [root]
     while stack:
         node = stack.pop()
@@ -939,13 +969,24 @@ def _count_consumers(root: Tensor) -> dict[int, int]:
         # apply_op made them equally long (zip's strict= keyword costs measurably on this per-node path)
         for x, need in zip(node._inputs, op.needs_input_grad):  # noqa: B905
             if need:
-                key = id(x)
-                if key in consumers:
-                    consumers[key] += 1
-                else:
-                    consumers[key] = 1
+                seen = x._consumers
+                x._consumers = seen + 1
+                if not seen:  # the first edge into x: walk on from it
                     stack.append(x)
-    return consumers
+
+
+def _clear_consumers(root: Tensor) -> None:
+    """Zero the counts a pass that stopped early (an error, an interrupt) left on the nodes below ``root``, so
+    that the next pass through them (a shared parameter, say) counts from zero."""
+    seen = {id(root)}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        node._consumers = 0
+        for x in node._inputs or ():
+            if isinstance(x, Tensor) and id(x) not in seen:
+                seen.add(id(x))
+                stack.append(x)
 
 
 def _accumulate_into(node: Tensor, g: np.ndarray, owned: bool) -> None:
@@ -979,8 +1020,26 @@ def _run_backward(
     ``.grad``; otherwise nothing is written and the gradients of the captured tensors (by ``id``) are
     returned.
     """
-    consumers = _count_consumers(root)
-    pending: dict[int, np.ndarray] = {}  # partial sums of the nodes still waiting for a consumer
+    if _backward_state.running:
+        raise RuntimeError(_NESTED_MESSAGE)
+    with _backward_lock:
+        _backward_state.running = True
+        try:
+            _count_consumers(root)
+            return _propagate(root, seed, retain_graph, capture)
+        except BaseException:
+            _clear_consumers(root)
+            raise
+        finally:
+            _backward_state.running = False
+
+
+def _propagate(
+    root: Tensor, seed: np.ndarray, retain_graph: bool, capture: dict[int, Tensor] | None
+) -> dict[int, np.ndarray]:
+    """:func:`_run_backward`'s loop, once ``_count_consumers`` has counted; each delivery counts down."""
+    pending: dict[Tensor, np.ndarray] = {}  # partial sums of the nodes still waiting for a consumer (tensors
+    # hash by identity)
     captured: dict[int, np.ndarray] = {}
     check_anomalies = _anomaly.active and _anomaly_mode.enabled  # NaN/inf gradients, arrays written since forward
     # (node, its complete gradient, whether that array is new: nobody else holds it, see _accumulate_into)
@@ -1012,14 +1071,13 @@ def _run_backward(
                 continue
             if gx is None:
                 raise RuntimeError(f"{type(op).__name__}.backward returned None for an input that requires grad")
-            key = id(x)
-            left = consumers[key] - 1
+            left = x._consumers - 1
+            x._consumers = left
             if left:  # more consumers of x will deliver: keep the partial sum
-                consumers[key] = left
-                prev = pending.get(key)
-                pending[key] = gx if prev is None else prev + gx
-            elif key in pending:  # the last of several consumers: x's gradient is complete
-                ready.append((x, pending.pop(key) + gx, True))
+                prev = pending.get(x)
+                pending[x] = gx if prev is None else prev + gx
+            elif x in pending:  # the last of several consumers: x's gradient is complete
+                ready.append((x, pending.pop(x) + gx, True))
             else:  # the only consumer (in a chain, always)
                 ready.append((x, gx, new))
         if not retain_graph:
