@@ -189,13 +189,13 @@ class Add(Function):
     __slots__ = ()
 
     def forward(self, a, b):
-        self.saved = (_shape(a), _shape(b))
+        self.saved = (a, b)  # for their shapes (the inputs hold these arrays anyway)
         return broadcasting(np.add, a, b)
 
     def backward(self, grad):
-        sa, sb = self.saved
+        a, b = self.saved
         ga, gb = self.needs_input_grad
-        return (unbroadcast(grad, sa) if ga else None, unbroadcast(grad, sb) if gb else None)
+        return (unbroadcast(grad, _shape(a)) if ga else None, unbroadcast(grad, _shape(b)) if gb else None)
 
 
 class Sub(Function):
@@ -204,13 +204,13 @@ class Sub(Function):
     __slots__ = ()
 
     def forward(self, a, b):
-        self.saved = (_shape(a), _shape(b))
+        self.saved = (a, b)  # for their shapes (the inputs hold these arrays anyway)
         return broadcasting(np.subtract, a, b)
 
     def backward(self, grad):
-        sa, sb = self.saved
+        a, b = self.saved
         ga, gb = self.needs_input_grad
-        return (unbroadcast(grad, sa) if ga else None, unbroadcast(-grad, sb) if gb else None)
+        return (unbroadcast(grad, _shape(a)) if ga else None, unbroadcast(-grad, _shape(b)) if gb else None)
 
 
 class Mul(Function):

@@ -292,21 +292,25 @@ def _apply_binary(op: ops.Function, a: Any, b: Any) -> Tensor:
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
             out = op.forward(a.data, b.data)
-            needs = (a.requires_grad, b.requires_grad)
+            if a.requires_grad:
+                needs = _BOTH_NEED if b.requires_grad else _FIRST_NEEDS
+            else:
+                needs = _SECOND_NEEDS if b.requires_grad else _NONE_NEED
         else:
             out = op.forward(a.data, b)
-            needs = (a.requires_grad, False)
+            needs = _FIRST_NEEDS if a.requires_grad else _NONE_NEED
     elif isinstance(b, Tensor):
         out = op.forward(a, b.data)
-        needs = (False, b.requires_grad)
+        needs = _SECOND_NEEDS if b.requires_grad else _NONE_NEED
     else:
         out = op.forward(a, b)
         needs = (False, False)
     return _node(op, (a, b), out, needs)
 
 
-# The needs_input_grad tuples of unary nodes, shared rather than built for every node.
+# The needs_input_grad tuples of unary and binary nodes, shared rather than built for every node.
 _ONE_NEEDS, _ONE_CONSTANT = (True,), (False,)
+_BOTH_NEED, _FIRST_NEEDS, _SECOND_NEEDS, _NONE_NEED = (True, True), (True, False), (False, True), (False, False)
 
 
 def _node(op: ops.Function, inputs: tuple[Any, ...], out: Any, needs: tuple[bool, ...]) -> Tensor:
