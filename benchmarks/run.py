@@ -668,10 +668,10 @@ marks as not met. The commands are given so that you can repeat them.
   batch 32 (`py-spy record -r 1000 -f raw`) gives 261 against 260 microseconds per step for the forward
   products and 151 against 147 for the weight gradients. What remains is of two kinds.
   - *A fixed cost per step*, whatever the batch size. `python benchmarks/overhead.py` shows it with an MLP so
-    small that the arithmetic is nearly free: about 70 microseconds per step above the floor (forward 30, loss
-    24, backward 47, optimiser step 16, against 49 for the whole numpy step). It is Python: three `Module`
+    small that the arithmetic is nearly free: about 66 microseconds per step above the floor (forward 30, loss
+    24, backward 45, optimiser step 16, against 49 for the whole numpy step). It is Python: three `Module`
     calls, six graph nodes and their backward calls, the label checks of `cross_entropy`, the optimiser's loop
-    over six parameters. At batch 32, where the floor takes about 0.6 ms, it alone is a ratio of about 1.12.
+    over six parameters. At batch 32, where the floor takes about 0.6 ms, it alone is a ratio of about 1.11.
   - *Costs that grow with the arrays.* numpy has no fused scaled add (BLAS's axpy), so `theta -= lr * grad`
     needs a temporary; the floor scales the fresh gradient in place, which an optimiser must not do, since
     `.grad` still holds the gradient after `step()` (as in PyTorch). The optimisers update in cache-sized
@@ -679,22 +679,23 @@ marks as not met. The commands are given so that you can repeat them.
     batch 32. ReLU's backward allocates its result where the floor multiplies the gradient in place (13
     against 6 microseconds), because a primitive's backward never writes into the upstream gradient, which
     other consumers may share.
-- **op_overhead.** Per op of the chain the engine executes about 34,000 machine instructions (`valgrind
-  --tool=callgrind` on a 2,000-op chain, the difference between 2 and 6 repetitions divided by the number of
-  ops). numpy itself spends about 0.43 microseconds per call on a 16-element array, and an op makes one call
-  forward and up to three backward: the numpy floor's 1.0 microseconds per op. The rest is the interpreter
-  running the engine (creating the op and the result tensor, the backward loop's bookkeeping) and Python's
-  cyclic garbage collector, which walks the live graph nodes (a tensor, an op and a tuple of inputs per op):
-  the chain's forward pass takes 2.2 to 2.5 microseconds per op with the collector on and 1.8 with it off.
-  PyTorch does the same bookkeeping in C++. 0.6x of its cost is about 3.3 microseconds per op on this
-  machine, less than the Python engine spends now.
-- **deep_chain.** Backward costs about 1.9 microseconds per op at 10<sup>4</sup> ops and 2.7 at
-  10<sup>6</sup>, though the work per op is the same at every depth. What changes is the size of the graph:
-  10<sup>6</sup> ops hold about 600 MB (the peak memory rows), more than this machine's caches, so the
-  nodes and the consumer counts are read from main memory (the likely cause; this machine gives no access
-  to its cache-miss counters). A similar extra was there when the engine's own work per node was larger
-  (2.5 against 2.9 microseconds per op, a ratio of 1.17); as that work shrinks, the same extra makes a
-  larger ratio.
+- **op_overhead.** Per op of the chain the engine executes about 33,000 machine instructions (`valgrind
+  --tool=callgrind` on a 2,000-op chain with `PYTHONHASHSEED=0`, the difference between 2 and 6 repetitions
+  divided by the number of ops). numpy itself spends about 0.43 microseconds per call on a 16-element array,
+  and an op makes one call forward and up to three backward: the numpy floor's 1.0 microseconds per op. The
+  rest is the interpreter running the engine (creating the op and the result tensor, the backward loop's
+  bookkeeping) and Python's cyclic garbage collector, which walks the live graph nodes (a tensor, an op and a
+  tuple of inputs per op): the chain's forward pass takes 2.0 to 2.3 microseconds per op with the collector on
+  and 1.6 to 1.8 with `gc.disable()` around it, while backward takes 1.8 to 2.0 either way. PyTorch does the
+  same bookkeeping in C++, outside the collector's reach. In the run of 2026-11-26 0.6x of its cost was 3.4
+  microseconds per op and the engine took 3.8: about what the collector costs.
+- **deep_chain** (met). Backward costs the same per op at every depth since each node keeps its own consumer
+  count (`Tensor._consumers`). Before, the counts lived in a dictionary keyed by `id(node)`: at
+  10<sup>6</sup> ops a million entries and a million integer keys, each lookup reading memory away from the
+  node itself, and backward took 1.9 microseconds per op at 10<sup>4</sup> ops against 2.7 at
+  10<sup>6</sup>. The forward pass still gets slower per op in deep
+  graphs (the fwd + bwd rows): the garbage collector's full collections walk every live node, which
+  PyTorch's graphs pay for too.
 """
 
 

@@ -849,6 +849,11 @@ class Tensor:
         retain_graph : bool, default False
             Keep the saved arrays so that backward can run through this graph again. By default they are
             released after use, and a second backward raises.
+
+        Notes
+        -----
+        Backward passes started in several threads take turns (they may share leaves, such as a model's
+        parameters). Calling backward from inside an op's ``backward`` raises RuntimeError.
         """
         seed = _seed_grad(self, grad)
         _run_backward(self, seed, retain_graph, capture=None)
