@@ -304,7 +304,7 @@ def _apply_binary(op: ops.Function, a: Any, b: Any) -> Tensor:
         needs = _SECOND_NEEDS if b.requires_grad else _NONE_NEED
     else:
         out = op.forward(a, b)
-        needs = (False, False)
+        needs = _NONE_NEED
     return _node(op, (a, b), out, needs)
 
 
@@ -984,18 +984,25 @@ def _count_consumers(root: Tensor) -> None:
                     stack.append(x)
 
 
+def _reachable(root: Tensor) -> list[Tensor]:
+    """The tensors reachable from ``root`` through op inputs, breadth first: the nearest to the output first."""
+    order = [root]
+    seen = {id(root)}
+    i = 0
+    while i < len(order):
+        for x in order[i].inputs:
+            if isinstance(x, Tensor) and id(x) not in seen:
+                seen.add(id(x))
+                order.append(x)
+        i += 1
+    return order
+
+
 def _clear_consumers(root: Tensor) -> None:
     """Zero the counts a pass that stopped early (an error, an interrupt) left on the nodes below ``root``, so
     that the next pass through them (a shared parameter, say) counts from zero."""
-    seen = {id(root)}
-    stack = [root]
-    while stack:
-        node = stack.pop()
+    for node in _reachable(root):
         node._consumers = 0
-        for x in node._inputs or ():
-            if isinstance(x, Tensor) and id(x) not in seen:
-                seen.add(id(x))
-                stack.append(x)
 
 
 def _accumulate_into(node: Tensor, g: np.ndarray, owned: bool) -> None:

@@ -49,7 +49,7 @@ import graphviz
 import numpy as np
 
 from ..nn.module import Module
-from ..tensor import Tensor
+from ..tensor import Tensor, _reachable
 
 __all__ = [
     "draw_graph",
@@ -178,20 +178,6 @@ def _check_root(root: Any, fn: str) -> Tensor:
     return root
 
 
-def _walk(root: Tensor) -> list[Tensor]:
-    """The tensors reachable from ``root`` through op inputs, breadth first: the nearest to the output first."""
-    order = [root]
-    seen = {id(root)}
-    i = 0
-    while i < len(order):
-        for x in order[i].inputs:
-            if isinstance(x, Tensor) and id(x) not in seen:
-                seen.add(id(x))
-                order.append(x)
-        i += 1
-    return order
-
-
 def backward_order(root: Tensor) -> list[Tensor]:
     """The tensors in the order ``root.backward()`` visits them: root first, leaves last.
 
@@ -254,7 +240,7 @@ def retain_grads(root: Tensor) -> int:
     micrograd's pictures (by default only leaves keep ``.grad``). Returns the number of tensors changed.
     """
     count = 0
-    for t in _walk(_check_root(root, "retain_grads")):
+    for t in _reachable(_check_root(root, "retain_grads")):
         if not t.is_leaf and t.requires_grad:
             t.retain_grad()
             count += 1
@@ -969,7 +955,7 @@ def draw_graph(
         raise ValueError(f"rankdir must be one of {_RANKDIRS}, got {rankdir!r}")
     if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1):
         raise ValueError(f"max_nodes must be a positive integer or None, got {max_nodes!r}")
-    tensors = _walk(root)
+    tensors = _reachable(root)
     groups = _groups_for(tensors) if collapse_modules else None
     order = {id(t): i for i, t in enumerate(backward_order(root), start=1)} if show_backward_order else {}
     pic = _build(root, tensors, _Show(show_data, show_grad, show_shapes), order, groups, max_nodes)
