@@ -41,11 +41,13 @@ def test_optim_step_runs_every_optimiser(params, capsys):
     assert "ratio" in capsys.readouterr().out
 
 
-def test_train_loop_runs_fit_library_loop_and_numpy_floor(capsys):
+def test_train_loop_runs_fit_with_and_without_copies_library_loop_and_numpy_floor(capsys):
     results = _main("train_loop.py")(["--samples", "256", "--batch-sizes", "32", "--repeats", "1"])
     assert set(results) == {32}
+    assert results[32]._fields == ("fit", "fit_no_copies", "loop", "floor")
     assert all(seconds > 0 for seconds in results[32])
-    assert "fit/floor" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "fit/floor" in out and "fit, no copies (ms)" in out and "copies: the share of fit's time" in out
 
 
 def test_suite_runs_every_workload_and_writes_json_and_markdown(tmp_path, capsys):
