@@ -65,6 +65,8 @@ def test_suite_runs_every_workload_and_writes_json_and_markdown(tmp_path, capsys
     targets = {(r.workload, r.target.split(":")[0].split(" ")[0]) for r in rows if r.target}
     assert {("mlp_step", "<="), ("op_overhead", "<="), ("deep_chain", "flat"), ("logreg_gd", "<=")} <= targets
     assert {("memory", "<="), ("memory", "flat")} <= targets
+    (flat,) = [r for r in rows if r.check and r.check[0] == "flat"]  # deep_chain: shown next to the floor's own ratio
+    assert flat.reference > 0 and f"numpy floor {flat.reference:.2f}x" in flat.target
 
     table = capsys.readouterr().out
     assert "BLAS" in table and "ours / numpy" in table
