@@ -150,6 +150,16 @@ def tg_mlp_step(model: tg.nn.Module, opt: tg.optim.Optimizer, xb: tg.Tensor, yb:
     return float(loss.data)
 
 
+def tg_mlp_step_keeping_loss(model: tg.nn.Module, opt: tg.optim.Optimizer, xb: tg.Tensor, yb: np.ndarray) -> tg.Tensor:
+    """:func:`tg_mlp_step` returning the loss tensor itself, for a loop that keeps ``loss`` until the next
+    step (``for ...: loss = ...; loss.backward(); ...; print(loss)``): its graph outlives the backward pass."""
+    opt.zero_grad()
+    loss = F.cross_entropy(model(xb), yb)
+    loss.backward()
+    opt.step()
+    return loss
+
+
 def torch_mlp(params: list[np.ndarray], lr: float = LR) -> tuple[Any, Any]:  # pragma: no cover - optional
     """PyTorch's ``nn.Sequential`` MLP and ``optim.SGD``, starting from copies of ``params``."""
     torch = torch_or_none()
@@ -168,6 +178,48 @@ def torch_mlp_step(model: Any, opt: Any, xb: Any, yb: Any) -> float:  # pragma: 
     loss.backward()
     opt.step()
     return loss.item()
+
+
+def torch_mlp_step_keeping_loss(model: Any, opt: Any, xb: Any, yb: Any) -> Any:  # pragma: no cover - optional
+    opt.zero_grad()
+    loss = torch_or_none().nn.functional.cross_entropy(model(xb), yb)
+    loss.backward()
+    opt.step()
+    return loss
+
+
+# --------------------------------------------------------------------------------------------------------
+# a graph of large intermediates: what stays in memory after backward while the output is alive
+# --------------------------------------------------------------------------------------------------------
+
+
+def held_chain(impl: str, n_ops: int, size: int) -> tuple[Any, ...]:
+    """Forward and backward of a chain of ``n_ops`` elementwise ops on a (size,) float64 vector (alternately
+    h * 1.0001 and tanh h: each intermediate is 8 MB for size 10^6); returns what a user holds afterwards
+    (the input, its gradient and the loss), so that the caller can measure what else stays in memory."""
+    x0 = np.random.default_rng(0).uniform(-1, 1, size)
+    if impl == "numpy":  # the floor: the hand-written backward frees its saved tanh outputs as it goes
+        saved, h = [], x0
+        for i in range(n_ops):
+            h = h * 1.0001 if i % 2 == 0 else np.tanh(h)
+            if i % 2:
+                saved.append(h)
+        loss, g = h.sum(), np.ones(size)
+        for i in reversed(range(n_ops)):
+            g = g * 1.0001 if i % 2 == 0 else g * (1 - saved.pop() ** 2)
+        return x0, g, loss
+    if impl == "ours":
+        x, tanh = tg.Tensor(x0, requires_grad=True), tg.Tensor.tanh
+    else:
+        torch = torch_or_none()
+        x, tanh = torch.tensor(x0, requires_grad=True), torch.tanh
+    h = x
+    for i in range(n_ops):
+        h = h * 1.0001 if i % 2 == 0 else tanh(h)
+    loss = h.sum()
+    del h
+    loss.backward()
+    return x, x.grad, loss
 
 
 # --------------------------------------------------------------------------------------------------------

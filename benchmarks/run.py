@@ -10,8 +10,9 @@ can be imported (it is never a dependency). Workloads (defined once, in ``_workl
 3. ``deep_chain``: the same chain 10^4, 10^5 and 10^6 ops deep: time per op and peak memory (one
    subprocess per depth and implementation, so that peaks do not mix);
 4. ``logreg_gd``: full-batch gradient descent on logistic regression, 20,000 x 100 float64, 200 iterations;
-5. ``memory``: peak RSS of 1,000 MLP training steps, and its growth from step 100 to step 1,000
-   (subprocesses);
+5. ``memory``: peak RSS of 1,000 MLP training steps (also with each loss kept alive until the next step), its
+   growth from step 100 to step 1,000, and the memory a graph of 20 intermediates of 8 MB holds after
+   backward while its loss is alive (subprocesses);
 6. ``train_loop``: one epoch through ``tg.train.fit`` (and through a plain loop over the library's objects)
    against a hand-written numpy loop.
 
@@ -54,6 +55,7 @@ import train_loop
 from _workloads import (
     CHAINS,
     chain_data,
+    held_chain,
     initial_params,
     interleaved_medians,
     logreg_data,
@@ -65,10 +67,12 @@ from _workloads import (
     tg_logreg_step,
     tg_mlp,
     tg_mlp_step,
+    tg_mlp_step_keeping_loss,
     torch_logreg,
     torch_logreg_step,
     torch_mlp,
     torch_mlp_step,
+    torch_mlp_step_keeping_loss,
     torch_or_none,
 )
 
@@ -96,6 +100,8 @@ class Config:
     memory_batch: int = 256
     memory_steps: int = 1000
     memory_early: int = 100  # growth is measured from this step to the last
+    held_ops: int = 20  # the graph kept after backward: a chain of held_ops intermediates of held_size float64
+    held_size: int = 10**6
     train_samples: int = 8192
     train_batches: tuple[int, ...] = (32, 256)
     train_repeats: int = 5
@@ -133,6 +139,8 @@ CONFIGS = {
         memory_batch=8,
         memory_steps=12,
         memory_early=4,
+        held_ops=4,
+        held_size=10**4,
         train_samples=64,
         train_batches=(32,),
         train_repeats=1,
@@ -322,9 +330,10 @@ def _peak_rss_mb() -> float:
     return _status_mb("VmHWM")
 
 
-def _mlp_stepper(impl: str, batch: int, n_batches: int = 8) -> Callable[[], float]:
+def _mlp_stepper(impl: str, batch: int, n_batches: int = 8, keep_loss: bool = False) -> Callable[[], Any]:
     """A function doing one SGD step of ``impl`` per call, cycling through ``n_batches`` fixed batches; every
-    implementation starts from the same parameters and sees the same batches in the same order."""
+    implementation starts from the same parameters and sees the same batches in the same order. With
+    ``keep_loss`` the step returns the loss tensor (whose graph the caller keeps until the next step)."""
     X, y = make_data(batch * n_batches, seed=1)
     params = initial_params()
     slices = [slice(i * batch, (i + 1) * batch) for i in range(n_batches)]
@@ -333,11 +342,11 @@ def _mlp_stepper(impl: str, batch: int, n_batches: int = 8) -> Callable[[], floa
         step, state = numpy_mlp_step, ([p.copy() for p in params],)
     elif impl == "ours":
         batches = [(tg.Tensor(X[s]), y[s]) for s in slices]
-        step, state = tg_mlp_step, tg_mlp(params)
+        step, state = tg_mlp_step_keeping_loss if keep_loss else tg_mlp_step, tg_mlp(params)
     else:
         torch = torch_or_none()
         batches = [(torch.from_numpy(X[s]), torch.from_numpy(y[s])) for s in slices]
-        step, state = torch_mlp_step, torch_mlp(params)
+        step, state = torch_mlp_step_keeping_loss if keep_loss else torch_mlp_step, torch_mlp(params)
     counter = iter(range(10**12))
 
     def one_step() -> float:
@@ -347,16 +356,19 @@ def _mlp_stepper(impl: str, batch: int, n_batches: int = 8) -> Callable[[], floa
     return one_step
 
 
-def worker_memory(impl: str, batch: int, steps: int, early: int) -> dict[str, float]:
-    step = _mlp_stepper(impl, batch)
+def worker_memory(impl: str, batch: int, steps: int, early: int, keep_loss: bool = False) -> dict[str, float]:
+    step = _mlp_stepper(impl, batch, keep_loss=keep_loss)
     rss0 = _rss_mb()
     _reset_peak_rss()
     rss_early = 0.0
+    kept = None
     for k in range(1, steps + 1):
-        step()
+        kept = step()  # with keep_loss, the previous step's loss (and what its graph holds) lives until here
         if k == early:
             rss_early = _rss_mb()
-    return {"rss0": rss0, "peak": _peak_rss_mb(), "early": rss_early, "last": _rss_mb()}
+    last = _rss_mb()
+    del kept
+    return {"rss0": rss0, "peak": _peak_rss_mb(), "early": rss_early, "last": last}
 
 
 def worker_chain(impl: str, depth: int, repeats: int) -> dict[str, float]:
@@ -377,7 +389,16 @@ def worker_chain(impl: str, depth: int, repeats: int) -> dict[str, float]:
     return {"rss0": rss0, "peak": _peak_rss_mb(), "forward": float(np.median(fwd)), "backward": float(np.median(bwd))}
 
 
-WORKERS = {"memory": worker_memory, "chain": worker_chain}
+def worker_held(impl: str, n_ops: int, size: int) -> dict[str, float]:
+    """RSS held after backward while the loss, the input and its gradient are alive, above the RSS before."""
+    rss0 = _rss_mb()
+    kept = held_chain(impl, n_ops, size)
+    held = _rss_mb() - rss0
+    del kept
+    return {"held": held}
+
+
+WORKERS = {"memory": worker_memory, "chain": worker_chain, "held": worker_held}
 
 
 def in_subprocess(kind: str, **kwargs: Any) -> dict[str, float]:
@@ -512,10 +533,32 @@ def bench_memory(cfg: Config) -> list[Row]:
         *_per_impl({i: m["last"] - m["early"] for i, m in r.items()}),
         check=("growth", 1.0),
     )
+    kept = {
+        impl: in_subprocess(
+            "memory", impl=impl, batch=cfg.memory_batch, steps=cfg.memory_steps, early=cfg.memory_early, keep_loss=True
+        )
+        for impl in available_impls()
+    }
+    kept_above = {i: m["peak"] - m["rss0"] for i, m in kept.items()}
+    held = {impl: in_subprocess("held", impl=impl, n_ops=cfg.held_ops, size=cfg.held_size)["held"] for impl in r}
+    mb = cfg.held_size * 8 / 1e6
     return [
         Row("memory", "RSS right after the imports", "MB", *_per_impl(imports)),
         peak,
         Row("memory", f"{case}: peak above the RSS before training", "MB", *_per_impl(above)),
+        Row(
+            "memory",
+            f"{case}, each loss kept until the next step: peak above the RSS before training",
+            "MB",
+            *_per_impl(kept_above),
+            check=("numpy", 1.3),
+        ),
+        Row(
+            "memory",
+            f"after backward, loss alive: {cfg.held_ops} intermediates of {mb:g} MB, held above the RSS before",
+            "MB",
+            *_per_impl({i: max(v, 0.0) for i, v in held.items()}),
+        ),
         growth,
     ]
 
@@ -657,8 +700,13 @@ MARKDOWN_MEANINGS = """\
   process per implementation. Every worker imports numpy and tinygrad_edu (the PyTorch worker also torch);
   "RSS right after the imports" shows what each import costs alone. "peak above the RSS before training" is
   what training itself holds at its peak (activations, gradients, temporaries); "growth" is the RSS after the
-  last step minus the RSS after step 100: a leak would show there. Targets: peak at most 1.3x the floor's,
-  growth at most 1 MB.
+  last step minus the RSS after step 100: a leak would show there. "each loss kept until the next step" runs
+  the loop that users write (`loss` lives on until the next iteration reassigns it), so the previous step's
+  graph is alive during the next step's forward and backward passes; backward frees the activations it no
+  longer needs, so that graph holds next to nothing. "after backward, loss alive" builds a chain of 20
+  elementwise ops on a vector of 10<sup>6</sup> float64 (8 MB per intermediate), runs backward, and measures
+  the RSS held while the input, its gradient and the loss are alive (the floor keeps the input and its
+  gradient, 16 MB). Targets: peak at most 1.3x the floor's, growth at most 1 MB.
 - **train_loop**: one epoch of mini-batch SGD on 8,192 samples through `tg.train.fit` (which also records
   the loss, the gradient norm and the learning rate of every iteration, and copies the parameters for the
   divergence check), through `fit` without that copy (`stop=[Divergence(keep_last_good=False)]`), and through

@@ -16,6 +16,7 @@ from ._random import manual_seed
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .serialization import load, load_checkpoint, save, save_checkpoint
 from .tensor import (
+    ReleasedTensor,
     Tensor,
     concatenate,
     enable_grad,
@@ -35,6 +36,7 @@ from .tensor import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "ReleasedTensor",
     "Tensor",
     "anomaly",
     "concatenate",

@@ -66,6 +66,12 @@ def test_suite_runs_every_workload_and_writes_json_and_markdown(tmp_path, capsys
     assert {("mlp_step", "<="), ("op_overhead", "<="), ("deep_chain", "flat"), ("logreg_gd", "<=")} <= targets
     assert {("memory", "<="), ("memory", "flat")} <= targets
     (flat,) = [r for r in rows if r.check and r.check[0] == "flat"]  # deep_chain: shown next to the floor's own ratio
+    # the loop that keeps each loss until the next step, and the memory a graph holds after backward
+    memory = {r.case: r for r in rows if r.workload == "memory"}
+    (kept,) = [r for case, r in memory.items() if "each loss kept until the next step" in case]
+    (held,) = [r for case, r in memory.items() if case.startswith("after backward, loss alive: 4 intermediates")]
+    assert kept.check == ("numpy", 1.3) and kept.numpy is not None
+    assert held.ours >= 0 and held.numpy is not None and held.unit == "MB"
     assert flat.reference > 0 and f"numpy floor {flat.reference:.2f}x" in flat.target
 
     table = capsys.readouterr().out

@@ -49,7 +49,7 @@ import graphviz
 import numpy as np
 
 from ..nn.module import Module
-from ..tensor import Tensor, _reachable
+from ..tensor import ReleasedTensor, Tensor, _reachable, pin
 
 __all__ = [
     "draw_graph",
@@ -375,7 +375,9 @@ def _tensor_label(t: Tensor, show: _Show, order: int | None) -> str:
         rows.append(f"<B>{_esc(t.name)}</B>")
     if show.shapes:
         rows.append(_small(_shape_dtype(t.shape, t.dtype)))
-    if show.data:
+    if show.data and isinstance(t, ReleasedTensor):  # an intermediate that backward freed (nobody holds it)
+        rows.append(_small("data released by backward()"))
+    elif show.data:
         lines = _summary(np.asarray(t.data), grad=False)
         rows += [f"data {_esc(lines[0], _VALUES_LIMIT)}"] + [_esc(line) for line in lines[1:]]
     if show.grad and (t.grad is not None or (t.is_leaf and t.requires_grad)):
@@ -538,8 +540,11 @@ def _record(module: Module, start: int, args: tuple[Any, ...], kwargs: dict[str,
         inputs=[weakref.ref(t) for t in _tensors_in((args, kwargs))],
         outputs=[weakref.ref(t) for t in _tensors_in(out)],
     )
+    for ref in call.inputs:
+        pin(ref())  # the engine keeps them after backward, so that the boxes can be drawn after backward too
     for ref in call.outputs:
         t = ref()
+        pin(t)
         key = id(t)
         entry = _CALLS_BY_OUTPUT.get(key)
         if entry is None or entry[0]() is not t:
