@@ -117,7 +117,13 @@ class _AnomalyModeContext:
         _set(self.mode)
 
     def __exit__(self, *exc: object) -> None:
-        _set(self.prev)
+        prev = getattr(self, "prev", None)
+        if prev is None:
+            raise RuntimeError(
+                f"{type(self).__name__}().__exit__() was called without __enter__(): use it as "
+                f"`with tg.{type(self).__name__}(): ...` or as a decorator"
+            )
+        _set(prev)
 
     def __call__(self, func: F) -> F:
         mode = self.mode
@@ -166,6 +172,8 @@ class set_detect_anomaly(_AnomalyModeContext):
     """
 
     def __init__(self, mode: bool) -> None:
+        if not isinstance(mode, (bool, np.bool_)):
+            raise TypeError(f"set_detect_anomaly(mode) needs True or False, got {mode!r} ({type(mode).__name__})")
         self.mode = bool(mode)
         self.prev = _mode.enabled
         _set(self.mode)  # takes effect at once, for the plain-call form

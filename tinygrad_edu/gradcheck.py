@@ -17,6 +17,7 @@ backward pass per input, for inputs too big for the full Jacobian.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -85,6 +86,23 @@ def _differentiable(inputs: list[Any]) -> list[int]:
     return positions
 
 
+def _check_settings(where: str, fn: Any = None, **values: Any) -> None:
+    """The step and tolerances of a check: ``eps`` a finite number > 0, ``atol``/``rtol`` finite and >= 0, and
+    ``fn`` callable; otherwise an error naming the function, the argument, the value and the fix."""
+    if fn is not None and not callable(fn):
+        raise TypeError(f"{where}: fn must be a function of the inputs returning a Tensor, got {type(fn).__name__}")
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{where}: {name} must be a number, got {value!r} ({type(value).__name__})")
+        if name == "eps" and not (math.isfinite(value) and value > 0):
+            raise ValueError(
+                f"{where}: eps={value!r} is not a usable finite-difference step; it must be a finite number > 0 "
+                "(1e-6 suits float64)"
+            )
+        if name != "eps" and not (math.isfinite(value) and value >= 0):
+            raise ValueError(f"{where}: {name}={value!r} must be a finite number >= 0 (e.g. atol=1e-5, rtol=1e-3)")
+
+
 def numerical_grad(
     fn: Callable[..., Tensor], inputs: Inputs, eps: float = 1e-6, grad_output: Any = None
 ) -> list[np.ndarray | None]:
@@ -109,6 +127,7 @@ def numerical_grad(
     list of numpy.ndarray or None
         One float64 array per input (``None`` for inputs that do not require grad).
     """
+    _check_settings("numerical_grad", fn, eps=eps)
     args = _float64_copies(_as_list(inputs))
     positions = _differentiable(args)
     y0 = _evaluate(fn, args)
@@ -142,6 +161,7 @@ def _numeric_columns(fn: Callable[..., Any], args: list[Any], i: int, eps: float
 def numerical_jacobian(fn: Callable[..., Tensor], inputs: Inputs, eps: float = 1e-6) -> list[np.ndarray | None]:
     """Jacobian blocks :math:`\\partial y / \\partial x_i` by central differences, each of shape
     ``(y.size, x_i.size)`` (``None`` for inputs that do not require grad)."""
+    _check_settings("numerical_jacobian", fn, eps=eps)
     args = _float64_copies(_as_list(inputs))
     blocks: list[np.ndarray | None] = [None] * len(args)
     for i in _differentiable(args):
@@ -275,6 +295,7 @@ def gradcheck(
     >>> tg.gradcheck.gradcheck(lambda t: (t.tanh() * t).sum(), [x])
     True
     """
+    _check_settings("gradcheck", fn, eps=eps, atol=atol, rtol=rtol)
     original = _as_list(inputs)
     _differentiable(original)
     _warn_dtypes(original)
@@ -442,6 +463,9 @@ def check_primitives(seed: int = 0, atol: float = 1e-5, rtol: float = 1e-3) -> l
     >>> all(r.passed for r in results), len({r.op for r in results}) >= 30
     (True, True)
     """
+    _check_settings("check_primitives", atol=atol, rtol=rtol)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"check_primitives: seed must be a non-negative integer, got {seed!r}")
     rng = np.random.default_rng(seed)
     results = []
     for op, expression, fn, specs in _primitive_checks():

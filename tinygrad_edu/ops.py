@@ -62,7 +62,15 @@ def normalize_axes(axis: Axis, ndim: int) -> tuple[int, ...]:
     """
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if isinstance(axis, (int, np.integer)):
+        axes: tuple[Any, ...] = (axis,)
+    elif isinstance(axis, (tuple, list)):
+        axes = tuple(axis)
+    else:
+        raise TypeError(
+            f"axis must be an int, a tuple of ints or None, got {axis!r} ({type(axis).__name__}); "
+            "e.g. axis=1 or axis=(0, 1)"
+        )
     out = []
     for a in axes:
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
@@ -153,8 +161,10 @@ class _Reduction(Function):
 
     def __init__(self, axis: Axis = None, keepdims: bool = False) -> None:
         super().__init__()
+        if not isinstance(keepdims, (bool, np.bool_)):
+            raise TypeError(f"keepdims must be True or False, got {keepdims!r} ({type(keepdims).__name__})")
         self.axis = axis
-        self.keepdims = keepdims
+        self.keepdims = bool(keepdims)
 
     def attributes(self) -> dict[str, Any]:
         return {"axis": self.axis, "keepdims": self.keepdims}
@@ -631,6 +641,15 @@ class Clip(Function):
         super().__init__()
         if lo is None and hi is None:
             raise ValueError("clip needs at least one of lo and hi")
+        for name, bound in (("lo", lo), ("hi", hi)):
+            if bound is None:
+                continue
+            if isinstance(bound, (bool, np.bool_)) or not isinstance(bound, (int, float, np.integer, np.floating)):
+                raise TypeError(f"clip: {name} must be a number or None, got {bound!r} ({type(bound).__name__})")
+            if math.isnan(bound):
+                raise ValueError(
+                    f"clip: {name} is NaN, which would make every value NaN; give a number, or None for no bound"
+                )
         if lo is not None and hi is not None and lo > hi:
             raise ValueError(f"clip needs lo <= hi, got lo={lo} and hi={hi}")
         self.lo, self.hi = lo, hi

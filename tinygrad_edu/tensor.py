@@ -166,6 +166,7 @@ class set_grad_enabled(_GradModeContext):
     """
 
     def __init__(self, mode: bool) -> None:
+        _check_flag(mode, "set_grad_enabled(mode)")
         self.mode = bool(mode)
         self.prev = _grad_mode.enabled
         _grad_mode.enabled = self.mode  # takes effect at once, for the plain-call form
@@ -193,7 +194,10 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
         try:
             arr = np.array(data)
         except ValueError as err:
-            raise ValueError(f"cannot build a Tensor from {type(data).__name__}: {err}") from None
+            raise ValueError(
+                f"cannot build a Tensor from {type(data).__name__}: {err} (nested lists must be rectangular: "
+                "every row the same length)"
+            ) from None
         if dtype is not None:
             arr = arr.astype(dtype)
         elif arr.dtype.kind in "iuf":  # Python numbers become the default float dtype
@@ -204,6 +208,20 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
             "bool, integer and float data (nested lists must be rectangular)"
         )
     return arr
+
+
+def _supported_dtype(dtype: Any, fn: str) -> np.dtype:
+    """``dtype`` as a numpy dtype that a Tensor can hold (bool, integer or float), or an error naming ``fn``."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{fn}: {dtype!r} is not a dtype; use e.g. np.float32, np.float64 or np.int64") from None
+    if dt.kind not in "biuf":
+        raise TypeError(
+            f"{fn}: tinygrad_edu supports bool, integer and float dtypes, got {dt} ({dtype!r}); "
+            "use e.g. np.float32 or np.float64"
+        )
+    return dt
 
 
 def _check_can_require_grad(dtype: np.dtype) -> None:
@@ -602,7 +620,7 @@ class Tensor:
 
     def astype(self, dtype: Any) -> Tensor:
         """Convert to another dtype; differentiable between float dtypes (the gradient is cast back)."""
-        dt = np.dtype(dtype)
+        dt = _supported_dtype(dtype, "astype")
         if dt == self.data.dtype:
             return self
         if self.requires_grad and is_grad_enabled():
@@ -793,11 +811,11 @@ class Tensor:
 
     def argmax(self, axis: int | None = None) -> Tensor:
         """Indices of the maxima (an integer tensor, not differentiable)."""
-        return Tensor._make(np.asarray(np.argmax(self.data, axis=axis)), None, None)
+        return Tensor._make(np.asarray(np.argmax(self.data, axis=_one_axis(axis, self, "argmax"))), None, None)
 
     def argmin(self, axis: int | None = None) -> Tensor:
         """Indices of the minima (an integer tensor, not differentiable)."""
-        return Tensor._make(np.asarray(np.argmin(self.data, axis=axis)), None, None)
+        return Tensor._make(np.asarray(np.argmin(self.data, axis=_one_axis(axis, self, "argmin"))), None, None)
 
     def any(self) -> bool:
         return bool(np.any(self.data))
@@ -865,8 +883,23 @@ class Tensor:
         Backward passes started in several threads take turns (they may share leaves, such as a model's
         parameters). Calling backward from inside an op's ``backward`` raises RuntimeError.
         """
+        _check_flag(retain_graph, "backward(retain_graph=...)")
         seed = _seed_grad(self, grad)
         _run_backward(self, seed, retain_graph, capture=None)
+
+
+def _one_axis(axis: Any, t: Tensor, fn: str) -> int | None:
+    """``axis`` checked as one axis of ``t`` (or None), with an error that names ``fn`` and the shape."""
+    if axis is None:
+        return None
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{fn}: axis must be an int or None, got {axis!r} ({type(axis).__name__})")
+    if not -t.ndim <= axis < t.ndim:
+        raise ValueError(
+            f"{fn}: axis {axis} is out of range for a tensor of shape {t.shape} ({t.ndim} dimension(s)); "
+            f"use an axis from {-t.ndim} to {t.ndim - 1}, or axis=None for the flattened tensor"
+        )
+    return int(axis)
 
 
 def _index_arg(index: Any) -> Any:
@@ -927,6 +960,12 @@ _RELEASED_MESSAGE = (
 )
 
 
+def _check_flag(value: Any, what: str) -> None:
+    """A True/False argument: a string such as "no" would otherwise count as True."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{what} must be True or False, got {value!r} ({type(value).__name__})")
+
+
 def _seed_grad(root: Tensor, grad: Any) -> np.ndarray:
     if not root.requires_grad:
         raise RuntimeError(
@@ -942,6 +981,11 @@ def _seed_grad(root: Tensor, grad: Any) -> np.ndarray:
             )
         return np.ones(root.shape, dtype=root.dtype)
     seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
+    if seed.dtype.kind not in "biuf":
+        raise TypeError(
+            f"backward(grad=...) needs numbers (an array, a Tensor or a Python number of the output's shape "
+            f"{root.shape}), got {grad!r} of dtype {seed.dtype}"
+        )
     if seed.shape != root.shape:
         raise ValueError(
             f"backward(grad=...) got a gradient of shape {seed.shape} for a tensor of shape {root.shape}; "
@@ -1275,11 +1319,20 @@ def grad(
     retain_graph : bool, default False
         Keep the graph for another backward pass.
     """
+    if not isinstance(outputs, Tensor):
+        raise TypeError(f"grad(): outputs must be a Tensor (the result to differentiate), got {type(outputs).__name__}")
+    _check_flag(retain_graph, "grad(retain_graph=...)")
     single = isinstance(inputs, Tensor)
+    if not single and not isinstance(inputs, (list, tuple)):
+        raise TypeError(f"grad(): inputs must be a Tensor or a list of Tensors, got {type(inputs).__name__}")
     targets = [inputs] if single else list(inputs)
     for i, t in enumerate(targets):
         if not isinstance(t, Tensor) or not t.requires_grad:
-            raise ValueError(f"grad(): input {i} must be a Tensor that requires grad")
+            what = "a Tensor with requires_grad=False" if isinstance(t, Tensor) else type(t).__name__
+            raise ValueError(
+                f"grad(): input {i} must be a Tensor that requires grad, got {what}; pass the tensors you "
+                "differentiate with respect to (created with requires_grad=True, or computed from them)"
+            )
     seed = _seed_grad(outputs, grad_outputs)
     captured = _run_backward(outputs, seed, retain_graph, capture={id(t): t for t in targets})
     results = []
