@@ -6,10 +6,14 @@ Sub-commands:
   seeds; prints the comparison table and writes the pictures (loss curves, convergence, stability,
   trajectories over the loss contours, the computation graph).
 * ``compare``: the same experiment runner on a data set and optimisers of your choice.
-* ``graph``: draw the computation graph of an expression or of a named example model's loss.
+* ``graph``: draw the computation graph of an expression or of a named example model's loss. Expressions
+  are read by :mod:`tinygrad_edu.expression` (numbers, names, ``+ - * / **``, calls of a fixed table of
+  functions, nothing else): no Python is evaluated.
 * ``gradcheck``: check the backward pass of every primitive op against finite differences.
 
-Bad arguments print one line and exit with status 2.
+Bad arguments print one line that names the option, the value and the fix, and exit with status 2; every
+value is checked before any work starts (out-of-range numbers, NaN, duplicates in lists, an ``--out`` that
+cannot be written).
 """
 
 from __future__ import annotations
@@ -17,17 +21,18 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import string
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, NoReturn
+from typing import Any, NoReturn
 
 import numpy as np
 
 from . import data, gradcheck, nn, optim, train, viz
 from ._random import manual_seed
+from .expression import FUNCTIONS, ExpressionError, Limits, parse_expression
 from .nn import functional as F  # noqa: N812 (PyTorch users know F)
 from .tensor import Tensor
 
@@ -38,6 +43,11 @@ class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors: ``tinygrad-edu: error: ...`` and exit status 2."""
 
     def error(self, message: str) -> NoReturn:
+        if message.endswith("required: EXPR-or-example"):  # argparse took an expression such as -x*y for an option
+            message += "; an expression that starts with '-' goes after '--': tinygrad-edu graph -- '-x*y'"
+        option = re.fullmatch(r"argument (--[\w-]+): expected one argument", message)
+        if option:  # argparse took a value such as -1,2 or -1e-3 for an option
+            message += f"; give a value (one that starts with '-' is written {option.group(1)}=VALUE)"
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
@@ -46,34 +56,103 @@ class _UsageError(Exception):
 
 
 # --------------------------------------------------------------------------------------------------------
-# argument parsing helpers
+# argument parsing helpers: each option's values are read and range-checked by its argparse ``type``, so a
+# bad value is one line that names the option (argparse adds "argument --lr:"), the value and the fix
 # --------------------------------------------------------------------------------------------------------
 
+MAX_SAMPLES = 1_000_000  # generated data sets are held in memory: beyond this, a typo costs gigabytes
 
-def _comma_list(text: str, convert: Callable[[str], Any], what: str) -> list[Any]:
-    items = [item.strip() for item in text.split(",") if item.strip()]
-    if not items:
-        raise _UsageError(f"{what}: expected a comma-separated list, got {text!r}")
+
+def _integer(text: str, what: str, low: int, high: int | None = None, example: str = "") -> int:
     try:
-        return [convert(item) for item in items]
+        value = int(text.strip())
     except ValueError:
-        raise _UsageError(f"{what}: cannot read {text!r}") from None
+        raise argparse.ArgumentTypeError(f"cannot read {text!r} as an integer; {what} is an integer{example}") from None
+    if value < low or (high is not None and value > high):
+        bound = f">= {low}" if high is None else f"between {low} and {high}"
+        raise argparse.ArgumentTypeError(f"{value} is out of range: {what} must be {bound}{example}")
+    return value
+
+
+def _positive_number(text: str, what: str, example: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"cannot read {text!r} as a number; {what} is a number{example}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"{text.strip()} is out of range: {what} must be a finite number > 0{example}")
+    return value
+
+
+def _seed(text: str) -> int:
+    return _integer(text, "a seed", 0, example=", such as 0")
+
+
+def _learning_rate(text: str) -> float:
+    return _positive_number(text, "a learning rate", ", such as 0.1")
 
 
 def _batch_size(text: str) -> int | None:
-    if text.lower() in ("full", "none", "all"):
+    if text.strip().lower() in ("full", "none", "all"):
         return None
-    value = int(text)
-    if value < 1:
-        raise ValueError(text)
-    return value
+    return _integer(text, "a batch size", 1, example=" (or 'full' for the full batch), such as 32")
 
 
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0 or not math.isfinite(value):
-        raise ValueError(text)
-    return value
+def _optimizer(text: str) -> str:
+    name = text.strip().lower()
+    if name not in OPTIMIZERS:
+        raise argparse.ArgumentTypeError(f"unknown optimiser {text.strip()!r}; choose from {', '.join(OPTIMIZERS)}")
+    return name
+
+
+def _epochs(text: str) -> int:
+    return _integer(text, "the number of epochs", 1, example=", such as 30")
+
+
+def _tolerance(text: str) -> float:
+    return _positive_number(text, "a loss tolerance", ", such as 0.3")
+
+
+def _samples(low: int, why: str) -> Callable[[str], int]:
+    def convert(text: str) -> int:
+        return _integer(text, f"the number of samples{why}", low, MAX_SAMPLES)
+
+    return convert
+
+
+def _comma_list(convert: Callable[[str], Any], what: str, example: str) -> Callable[[str], list[Any]]:
+    """An argparse ``type`` for a comma-separated list of distinct values, each read by ``convert``."""
+
+    def read(text: str) -> list[Any]:
+        items = [item for item in text.split(",") if item.strip()]
+        if not items:
+            raise argparse.ArgumentTypeError(f"expected a comma-separated list of {what}, got {text!r}; give {example}")
+        values = [convert(item) for item in items]
+        for i, value in enumerate(values):
+            if value in values[:i]:
+                shown = "full" if value is None else value
+                raise argparse.ArgumentTypeError(f"{shown} is given twice in {text!r}; list each of the {what} once")
+        return values
+
+    read.__name__ = what  # argparse names the type in some of its own messages
+    return read
+
+
+def _writable_directory(option: str, path: str) -> Path:
+    """Create ``path`` now, before minutes of training, so that a bad path fails at once."""
+    out = Path(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise _UsageError(
+            f"{option}: cannot create the directory {path!r} ({_reason(err)}); give a directory you can write to"
+        ) from None
+    return out
+
+
+def _reason(err: OSError) -> str:
+    """What the operating system said, and about which path (it may be a parent of the one given)."""
+    return f"{err.strerror or err}: {err.filename}" if err.filename else str(err.strerror or err)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -221,10 +300,11 @@ def _save_figure(fig: Any, path: Path) -> Path:
     return path
 
 
-def _graph_file(root: Tensor, out: Path, stem: str, **kwargs: Any) -> Path:
-    """The graph as SVG, or as DOT text (with a note) when Graphviz's ``dot`` is not installed."""
+def _graph_file(root: Tensor, out: Path, stem: str, suffix: str = ".svg", **kwargs: Any) -> Path:
+    """The graph as ``out/stem+suffix`` (the suffix picks the format: .svg .png .pdf .dot .gv), or as DOT text
+    (with a note) when that format needs Graphviz's ``dot`` and it is not installed."""
     try:
-        return Path(viz.save_graph(root, out / f"{stem}.svg", **kwargs))
+        return Path(viz.save_graph(root, out / f"{stem}{suffix}", **kwargs))
     except viz.GraphvizNotFoundError:
         path = Path(viz.save_graph(root, out / f"{stem}.dot", **kwargs))
         print(
@@ -319,44 +399,23 @@ GRAPH_EXAMPLES: dict[str, Callable[[], Tensor]] = {
 }
 
 
-class _Variables(dict):
-    """Names in an expression: known functions, or new scalar leaves (seeded values) that require grad."""
-
-    FUNCTIONS: ClassVar[dict[str, Any]] = {
-        name: getattr(Tensor, name)
-        for name in ("exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "maximum", "minimum")
-    }
-
-    def __init__(self) -> None:
-        super().__init__(self.FUNCTIONS)
-        self.rng = np.random.default_rng(0)
-
-    def __missing__(self, name: str) -> Tensor:
-        if not name.isidentifier() or name.startswith("_"):
-            raise KeyError(name)
-        value = Tensor(round(float(self.rng.uniform(-2, 2)), 2), dtype=np.float64, requires_grad=True, name=name)
-        self[name] = value
-        return value
-
-
 def expression_loss(expression: str) -> Tensor:
-    """Evaluate an arithmetic expression such as ``tanh(x*w + b)``: every unknown name becomes a scalar
-    that requires grad; functions: exp log sqrt abs relu sigmoid tanh maximum minimum; operators + - * / **."""
-    allowed = set(string.ascii_letters + string.digits + "_+-*/().,@ ")
-    if "__" in expression:
-        raise _UsageError(f"cannot draw {expression!r}: names with double underscores are not allowed")
-    if not expression.strip() or set(expression) - allowed:
-        bad = "".join(sorted(set(expression) - allowed)) or "an empty expression"
-        raise _UsageError(
-            f"cannot draw {expression!r}: only names, numbers, + - * / ** ( ) and , are allowed (got {bad})"
-        )
+    """Evaluate an expression such as ``tanh(x*w + b)`` in the expression language of
+    :mod:`tinygrad_edu.expression`: every name that is not a function becomes a float64 scalar that requires
+    grad (seeded values); operators ``+ - * / **``, unary minus; functions from ``expression.FUNCTIONS``.
+
+    Raises ``_UsageError`` (one line) for anything outside the language or over its limits, and for an
+    expression that depends on no variable (there would be nothing to differentiate).
+    """
     try:
-        result = eval(expression, {"__builtins__": {}}, _Variables())  # restricted characters and names
-    except Exception as err:
-        raise _UsageError(f"cannot evaluate {expression!r}: {err}") from None
-    if not isinstance(result, Tensor) or not result.requires_grad:
-        raise _UsageError(f"{expression!r} does not depend on any variable")
-    return result if result.size == 1 else result.sum()
+        parsed = parse_expression(expression)
+    except ExpressionError as err:
+        raise _UsageError(f"cannot draw {err}") from None
+    if not parsed.variables:
+        raise _UsageError(
+            f"cannot draw {expression!r}: it does not depend on any variable; use a name, as in 'x**2 + 1'"
+        )
+    return parsed.evaluate()
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -365,29 +424,35 @@ def expression_loss(expression: str) -> Tensor:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    seeds = _comma_list(args.seeds, int, "--seeds")
-    run_demo(args.out, seeds=seeds, n_samples=args.n_samples, progress=not args.no_progress)
+    out = _writable_directory("--out", args.out)
+    run_demo(out, seeds=args.seeds, n_samples=args.n_samples, progress=not args.no_progress)
     return 0
 
 
+def _check_batch_sizes(batch_sizes: Sequence[int | None], problem: train.Problem, dataset: str) -> None:
+    n_train = len(problem.X)
+    too_large = [b for b in batch_sizes if b is not None and b > n_train]
+    if too_large:
+        raise _UsageError(
+            f"--batch-size: {too_large[0]} is larger than the {n_train} training samples of {dataset}; "
+            f"give at most {n_train}, or 'full'"
+        )
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
-    optimizers = _comma_list(args.optimizers, str.lower, "--optimizers")
-    lrs = _comma_list(args.lr, _positive_float, "--lr")
-    batch_sizes = _comma_list(args.batch_size, _batch_size, "--batch-size")
-    seeds = _comma_list(args.seeds, int, "--seeds")
-    if args.epochs < 1:
-        raise _UsageError(f"--epochs must be >= 1, got {args.epochs}")
-    configs = make_configs(optimizers, lrs, batch_sizes, args.epochs)
+    configs = make_configs(args.optimizers, args.lr, args.batch_size, args.epochs)
     problem = make_problem(args.dataset, args.n_samples)
-    result = train.compare(configs, problem, seeds=seeds, tol=args.tol, progress=not (args.json or args.no_progress))
+    _check_batch_sizes(args.batch_size, problem, args.dataset)
+    out = _writable_directory("--out", args.out) if args.out is not None else None
+    result = train.compare(
+        configs, problem, seeds=args.seeds, tol=args.tol, progress=not (args.json or args.no_progress)
+    )
     if args.json:
         print(json.dumps(json.loads(result.to_json()), indent=2))
     else:
         print(problem.name)
         result.print_summary()
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
+    if out is not None:
         first = {name: result[name][0] for name in result.configs}
         written = [
             _save_figure(viz.plot_loss_curves(first, x="grad_evals", smooth=20), out / "loss_curves.png"),
@@ -397,20 +462,30 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+GRAPH_SUFFIXES = (".svg", ".png", ".pdf", ".dot", ".gv")
+
+
+def _graph_out(text: str) -> Path:
+    """The argparse ``type`` of ``graph --out``: a file name with a suffix we can write."""
+    out = Path(text)
+    if out.suffix.lower() not in GRAPH_SUFFIXES:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has no graph file suffix; end it in .svg, .png, .pdf or .dot (.gv), as in graph.svg"
+        )
+    return out
+
+
 def _cmd_graph(args: argparse.Namespace) -> int:
-    target = args.target
+    target, out = args.target, args.out
     root = GRAPH_EXAMPLES[target]() if target in GRAPH_EXAMPLES else expression_loss(target)
-    if not root.requires_grad:
-        raise _UsageError(f"{target!r} does not depend on anything that requires grad")
     root.backward()
-    out = Path(args.out) if args.out else Path("graph.svg")
-    if out.suffix.lower() not in (".svg", ".png", ".pdf", ".dot", ".gv"):
-        raise _UsageError(f"--out must end in .svg, .png, .pdf or .dot, got {out.name!r}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() in (".dot", ".gv"):
-        path = viz.save_graph(root, out, show_backward_order=True)
-    else:
-        path = _graph_file(root, out.parent, out.stem, show_backward_order=True, format=out.suffix[1:].lower())
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        path = _graph_file(root, out.parent, out.stem, out.suffix, show_backward_order=True)
+    except OSError as err:
+        raise _UsageError(
+            f"--out: cannot write {str(out)!r} ({_reason(err)}); give a file name in a directory you can write to"
+        ) from None
     print(f"wrote {path}")
     return 0
 
@@ -430,11 +505,17 @@ def _cmd_gradcheck(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tinygrad-edu", description="Learn, see and verify the mathematics of ML optimisation.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
+    seeds = _comma_list(_seed, "seeds", "integers >= 0 such as 0,1,2")
 
     p = sub.add_parser("demo", help="GD vs mini-batch SGD vs SGD over 3 seeds: table and pictures")
     p.add_argument("--out", default=DEFAULT_OUT, help=f"directory for the pictures (default ./{DEFAULT_OUT})")
-    p.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (default 0,1,2)")
-    p.add_argument("--n-samples", type=int, default=2000, help="training samples (default 2000)")
+    p.add_argument("--seeds", type=seeds, default="0,1,2", help="comma-separated seeds >= 0 (default 0,1,2)")
+    p.add_argument(
+        "--n-samples",
+        type=_samples(32, " of the demo (its mini-batch is 32)"),
+        default="2000",
+        help=f"training samples, 32 to {MAX_SAMPLES} (default 2000)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=_cmd_demo)
 
@@ -446,16 +527,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--dataset", default="moons", choices=DATASETS, help="data set (default moons)")
     p.add_argument(
-        "--optimizers", default="gd,sgd", help=f"comma-separated, from {','.join(OPTIMIZERS)} (default gd,sgd)"
+        "--optimizers",
+        type=_comma_list(_optimizer, "optimisers", f"names from {','.join(OPTIMIZERS)} such as gd,sgd"),
+        default="gd,sgd",
+        help=f"comma-separated, from {','.join(OPTIMIZERS)} (default gd,sgd)",
     )
-    p.add_argument("--lr", default="0.1", help="learning rate(s), comma-separated (default 0.1)")
     p.add_argument(
-        "--batch-size", default="32", help="batch size(s) for the stochastic optimisers: ints or 'full' (default 32)"
+        "--lr",
+        type=_comma_list(_learning_rate, "learning rates", "numbers > 0 such as 0.1 or 0.01,0.1"),
+        default="0.1",
+        help="learning rate(s) > 0, comma-separated (default 0.1)",
     )
-    p.add_argument("--epochs", type=int, default=30, help="epochs per run (default 30)")
-    p.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (default 0,1,2)")
-    p.add_argument("--n-samples", type=int, default=1000, help="samples for the generated data sets (default 1000)")
-    p.add_argument("--tol", type=float, default=None, help="loss tolerance: report the cost to reach it")
+    p.add_argument(
+        "--batch-size",
+        type=_comma_list(_batch_size, "batch sizes", "integers >= 1 or 'full', such as 1,32,full"),
+        default="32",
+        help="batch size(s) for the stochastic optimisers: ints >= 1 or 'full' (default 32)",
+    )
+    p.add_argument("--epochs", type=_epochs, default="30", help="epochs per run, >= 1 (default 30)")
+    p.add_argument("--seeds", type=seeds, default="0,1,2", help="comma-separated seeds >= 0 (default 0,1,2)")
+    p.add_argument(
+        "--n-samples",
+        type=_samples(10, " of a generated data set"),
+        default="1000",
+        help=f"samples for the generated data sets, 10 to {MAX_SAMPLES} (default 1000)",
+    )
+    p.add_argument("--tol", type=_tolerance, default=None, help="loss tolerance > 0: report the cost to reach it")
     p.add_argument("--out", default=None, help="also write loss_curves.png and stability.png into this directory")
     p.add_argument("--json", action="store_true", help="print the results as JSON instead of the table")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -465,14 +562,23 @@ def build_parser() -> argparse.ArgumentParser:
         "graph",
         help="draw the computation graph of an expression or an example model's loss",
         description=f"TARGET is an example ({', '.join(GRAPH_EXAMPLES)}) or an expression such as 'tanh(x*w + b)' "
-        "whose names become scalars that require grad.",
+        "whose names become float64 scalars that require grad. The expression language: numbers, names, "
+        f"+ - * / **, unary - and +, parentheses, and calls of {', '.join(FUNCTIONS)}; at most "
+        f"{Limits().max_length} characters, {Limits().max_depth} levels of nesting and constant exponents "
+        f"within ±{Limits().max_exponent:g}. Nothing else of Python (no attributes, strings, keywords, "
+        "subscripts, lambdas). An expression that starts with '-' goes after '--': graph -- '-x*y'.",
     )
     p.add_argument("target", metavar="EXPR-or-example")
-    p.add_argument("--out", default=None, help="output file: .svg (default graph.svg), .png, .pdf or .dot")
+    p.add_argument(
+        "--out",
+        type=_graph_out,
+        default="graph.svg",
+        help="output file: .svg (default graph.svg), .png, .pdf (these need Graphviz) or .dot",
+    )
     p.set_defaults(func=_cmd_graph)
 
     p = sub.add_parser("gradcheck", help="check every primitive op's backward against finite differences")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    p.add_argument("--seed", type=_seed, default="0", help="seed of the random inputs, >= 0 (default 0)")
     p.set_defaults(func=_cmd_gradcheck)
     return parser
 
