@@ -199,9 +199,15 @@ def test_classification_input_errors():
         M.accuracy([0.5, 1.0], [0, 1])
     with pytest.raises(TypeError, match="y_pred must be numeric"):
         M.accuracy([0, 1], ["a", "b"])
-    with pytest.raises(ValueError, match="labels must be non-negative, got -1"):
+    with pytest.raises(ValueError, match=r"y_true holds the label -1 at index 1; class labels must be non-negative"):
         M.confusion_matrix([0, -1], [0, 0])
-    with pytest.raises(ValueError, match="label 3 does not fit num_classes=2"):
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "labels must be in [0, 1] for 2 classes (num_classes=2), got y_true with values from 0 to 3 "
+            "(y_true[1] = 3); pass num_classes=4 or more"
+        ),
+    ):
         M.confusion_matrix([0, 3], [0, 0], num_classes=2)
 
 
@@ -217,7 +223,13 @@ def test_log_loss_errors():
         M.log_loss([0, 1], [-1.0, 2.0])
     with pytest.raises(ValueError, match="each row of y_pred must sum to 1"):
         M.log_loss([0, 1], [[0.5, 0.9], [0.5, 0.1]])
-    with pytest.raises(ValueError, match=re.escape("labels must be in [0, 1] for 2 classes, got values up to 3")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "labels must be in [0, 1] for 2 classes (y_pred holds probabilities of class 1), got y_true "
+            "with values from 0 to 3 (y_true[1] = 3)"
+        ),
+    ):
         M.log_loss([0, 3], [0.5, 0.5])
     with pytest.raises(ValueError, match=re.escape("y_true has 1 samples (shape (1,)) but y_pred has 2")):
         M.log_loss([0], [0.5, 0.5])
@@ -226,3 +238,131 @@ def test_log_loss_errors():
 def test_r2_needs_two_samples():
     with pytest.raises(ValueError, match="r2_score needs at least 2 samples, got 1"):
         M.r2_score([1.0], [1.0])
+
+
+# ---- issue 15: the NaN rule, (N, 1) scores, label ranges ---------------------------------------------------
+
+FLOAT_METRICS = [M.accuracy, M.mse, M.rmse, M.mae, M.r2_score, M.log_loss, M.precision, M.recall, M.f1_score]
+NON_FINITE = [math.nan, math.inf, -math.inf]
+
+
+@pytest.mark.parametrize("bad", NON_FINITE, ids=["nan", "inf", "-inf"])
+@pytest.mark.parametrize("metric", FLOAT_METRICS, ids=lambda m: m.__name__)
+def test_every_float_metric_is_nan_for_non_finite_predictions(metric, bad, recwarn):
+    value = metric([0, 1, 1, 0], [0.2, bad, 0.9, 0.1])
+    assert type(value) is float and math.isnan(value)
+    assert not recwarn.list  # NaN, silently, as numpy's mean of a NaN
+
+
+@pytest.mark.parametrize("bad", NON_FINITE, ids=["nan", "inf", "-inf"])
+@pytest.mark.parametrize("metric", [M.mse, M.rmse, M.mae, M.r2_score], ids=lambda m: m.__name__)
+def test_regression_metrics_are_nan_for_non_finite_targets(metric, bad):
+    assert math.isnan(metric([1.0, bad, 3.0], [1.0, 2.0, 3.0]))
+
+
+def test_mse_with_an_infinite_prediction_is_nan_not_inf():
+    assert math.isnan(M.mse([1.0, 2.0], [1.0, math.inf]))
+
+
+def test_a_nan_row_of_scores_is_never_counted_correct():
+    # argmax of a NaN row is the NaN's index, 0 here: the old result was 1.0
+    assert math.isnan(M.accuracy([0, 1], [[math.nan, 0.0], [0.0, 1.0]]))
+
+
+def test_r2_of_a_nan_column_is_nan_not_an_average_with_zero():
+    y = np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
+    p = y.copy()
+    p[1, 1] = math.nan
+    assert math.isnan(M.r2_score(y, p))
+    assert math.isnan(M.r2_score([1.0, 2.0, 3.0], [math.inf, 2.0, 3.0]))
+
+
+def test_nan_predictions_still_check_the_labels():
+    with pytest.raises(ValueError, match=re.escape("y_true holds NaN at index 1")):
+        M.accuracy([0.0, math.nan], [math.nan, 0.2])
+
+
+def test_a_column_of_scores_is_thresholded_never_read_as_labels():
+    assert M.accuracy([1, 0], [[1.0], [0.0]]) == 1.0  # 1 > 0.5 and 0 <= 0.5
+    assert M.accuracy([0, 1], [[0.2], [0.7]], threshold=0.8) == 0.5
+    with pytest.raises(ValueError, match=re.escape("y_pred of shape (2, 1) is one column of binary scores")) as err:
+        M.accuracy([2, 0], [[2.0], [0.0]])  # integer-valued floats: no longer labels
+    assert "values from 0 to 2" in str(err.value) and "y_pred.reshape(-1)" in str(err.value)
+
+
+def test_labels_are_checked_against_the_number_of_score_columns():
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "accuracy: labels must be in [0, 2] for 3 classes (y_pred holds scores for 3 classes, shape (2, 3)), "
+            "got y_true with values from 0 to 3 (y_true[1] = 3)"
+        ),
+    ):
+        M.accuracy([0, 3], [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    with pytest.raises(
+        ValueError, match=re.escape("labels must be in [0, 1] for 2 classes (y_pred holds probabilities")
+    ):
+        M.f1_score([0, 2], [0.1, 0.9], average="macro")
+
+
+def test_label_errors_name_the_argument_value_and_index():
+    with pytest.raises(ValueError, match=re.escape("y_true holds inf at index 2; class labels must be finite")):
+        M.precision([0, 1, math.inf], [0, 1, 1])
+    with pytest.raises(
+        ValueError, match=re.escape("y_pred holds the label -1 at index 0; class labels must be non-neg")
+    ):
+        M.accuracy([0, 1], [-1, 1])
+    with pytest.raises(ValueError, match=re.escape("non-integer value 1.5 at index 1")):
+        M.recall([0, 1.5], [0, 1])
+
+
+def test_one_hot_rows_and_scores_must_agree_on_the_number_of_classes():
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "y_true has one-hot rows for 2 classes (shape (2, 2)) but y_pred holds scores for 3 classes, shape (2, 3)"
+        ),
+    ):
+        M.accuracy([[1, 0], [0, 1]], [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+
+
+def test_confusion_matrix_checks_num_classes_and_refuses_nan():
+    with pytest.raises(TypeError, match=r"num_classes must be a positive int or None, got 2\.5 \(float\)"):
+        M.confusion_matrix([0, 1], [0, 1], num_classes=2.5)
+    with pytest.raises(ValueError, match=r"num_classes must be a positive int or None, got num_classes=0"):
+        M.confusion_matrix([0, 1], [0, 1], num_classes=0)
+    with pytest.raises(ValueError, match=re.escape("y_pred holds NaN at index (1, 0); a confusion matrix counts")):
+        M.confusion_matrix([0, 1], [[0.9, 0.1], [math.nan, 0.5]])
+    # scores of 3 columns give a 3 x 3 matrix even when class 2 never occurs
+    assert M.confusion_matrix([0, 1], [[0.9, 0.1, 0.0], [0.2, 0.7, 0.1]]).shape == (3, 3)
+
+
+def test_metric_argument_checks():
+    with pytest.raises(ValueError, match=r"accuracy: threshold must be a number in \[0, 1\], got threshold=nan"):
+        M.accuracy([0, 1], [0.2, 0.8], threshold=math.nan)
+    with pytest.raises(TypeError, match=r"log_loss: eps must be a number in \(0, 0\.5\), got 'a' \(str\)"):
+        M.log_loss([0, 1], [0.2, 0.8], eps="a")
+    with pytest.raises(ValueError, match=r"zero_division must be a number in \[0, 1\], got zero_division=2"):
+        M.precision([0, 1], [0, 1], zero_division=2)
+    assert math.isnan(M.precision([1, 0], [0, 0], zero_division=math.nan))
+
+
+def test_log_loss_checks_target_rows():
+    with pytest.raises(ValueError, match=re.escape("y_true has rows for 3 classes (shape (2, 3)) but y_pred has 2")):
+        M.log_loss([[1, 0, 0], [0, 1, 0]], [[0.5, 0.5], [0.5, 0.5]])
+    with pytest.raises(ValueError, match=re.escape("y_true holds NaN at index (0, 1); target rows must be")):
+        M.log_loss([[1, math.nan], [0, 1]], [[0.5, 0.5], [0.5, 0.5]])
+
+
+@given(
+    hnp.arrays(np.float64, st.integers(2, 12), elements=finite),
+    st.data(),
+    st.sampled_from(NON_FINITE),
+)
+def test_one_non_finite_prediction_anywhere_makes_every_metric_nan(values, data, bad):
+    probs = 1 / (1 + np.exp(-values))
+    labels = (values > 0).astype(np.int64)
+    i = data.draw(st.integers(0, len(values) - 1))
+    probs[i] = bad
+    for metric in FLOAT_METRICS:
+        assert math.isnan(metric(labels, probs)), metric.__name__

@@ -356,7 +356,7 @@ def test_regression_shape_mismatch_warns_about_broadcasting():
 
 
 def test_probabilities_and_targets_outside_unit_interval_are_rejected():
-    with pytest.raises(ValueError, match=r"probs must lie in \[0, 1\], got values from -1.0 to 2.0.*with_logits"):
+    with pytest.raises(ValueError, match=r"probs must lie in \[0, 1\], got values from -1 to 2.*with_logits"):
         F.binary_cross_entropy(np.array([-1.0, 2.0]), np.array([0.0, 1.0]))
     with pytest.raises(ValueError, match=r"targets must lie in \[0, 1\].*\(y \+ 1\) / 2"):
         F.binary_cross_entropy_with_logits(np.zeros(2), np.array([-1.0, 1.0]))
@@ -383,3 +383,46 @@ def test_loss_of_a_model_output_backpropagates_into_parameters():
     x = RNG.normal(size=(4, 3))
     F.cross_entropy(layer(x), np.array([0, 1, 1, 0])).backward()
     assert layer.weight.grad.shape == (2, 3) and np.abs(layer.weight.grad).sum() > 0
+
+
+# ---- issue 15: NaN in "values from .. to .." messages, and argument checks --------------------------------
+
+
+def test_value_ranges_in_messages_mention_nan():
+    with pytest.raises(ValueError) as err:
+        F.binary_cross_entropy(Tensor([0.2, np.nan, 3.0]), [0.0, 1.0, 1.0])
+    assert "probs must lie in [0, 1], got values from 0.2 to 3 and NaN (NaN: the model or the data diverged" in str(
+        err.value
+    )
+    with pytest.raises(ValueError, match=re.escape("targets must lie in [0, 1], got only NaN values")):
+        F.binary_cross_entropy_with_logits(Tensor([0.2, 0.1]), [np.nan, np.nan])
+    with pytest.raises(
+        ValueError, match=re.escape("probability targets must lie in [0, 1], got values from 0 to 1 and NaN")
+    ):
+        F.cross_entropy(Tensor([[0.0, 1.0], [1.0, 0.0]]), np.array([[1.0, 0.0], [np.nan, 1.0]]))
+
+
+def test_probability_targets_must_sum_to_one():
+    with pytest.raises(
+        ValueError, match=re.escape("each row of the probability targets must sum to 1, got row 1 summing")
+    ):
+        F.cross_entropy(Tensor([[0.0, 1.0], [1.0, 0.0]]), np.array([[1.0, 0.0], [0.5, 0.2]]))
+
+
+def test_softmax_axis_and_input_errors_name_the_argument():
+    with pytest.raises(
+        ValueError, match=re.escape("softmax: axis=2 is out of range for x of shape (2, 3); pass an axis")
+    ):
+        F.softmax(Tensor(np.zeros((2, 3))), axis=2)
+    with pytest.raises(TypeError, match=re.escape("log_softmax: axis must be an int, got axis='x' (str)")):
+        F.log_softmax(Tensor(np.zeros(3)), axis="x")
+    with pytest.raises(ValueError, match=re.escape("softmax: x is 0-d (a single value) and has no axis")):
+        F.softmax(Tensor(1.0))
+    with pytest.raises(TypeError, match=r"relu: x cannot build a Tensor of dtype <U1 from str.*pass numbers"):
+        F.relu("a")
+
+
+@pytest.mark.parametrize("delta", [0.0, -1.0, np.nan, np.inf, "1"])
+def test_huber_delta_must_be_a_finite_positive_number(delta):
+    with pytest.raises(ValueError, match=re.escape(f"huber_loss: delta must be positive, got {delta!r}; pass")):
+        F.huber_loss(Tensor([1.0]), [0.0], delta=delta)

@@ -3,6 +3,7 @@ updates that leave .grad alone, dtypes, state and state_dict round trips, and th
 
 from __future__ import annotations
 
+import math
 import pickle
 
 import numpy as np
@@ -380,3 +381,77 @@ def test_sgd_updates_a_parameter_larger_than_one_block_exactly():
     expected = w.data - 0.5 * w.grad
     tg.optim.SGD([w], lr=0.5).step()
     np.testing.assert_array_equal(w.data, expected)
+
+
+# ---- issue 15: load_state_dict of the wrong thing, and lr that is not finite ------------------------------
+
+
+def test_load_state_dict_of_a_list_says_what_it_expects():
+    with pytest.raises(TypeError) as err:
+        tg.optim.SGD(_params(), lr=0.1).load_state_dict([1, 2])
+    assert str(err.value) == (
+        "SGD.load_state_dict expects a dict with 'state' and 'param_groups' (as made by SGD.state_dict()), got "
+        "list [1, 2]; pass opt.state_dict() or tg.load(path)"
+    )
+
+
+def test_an_adam_state_loaded_into_sgd_names_both_classes_and_changes_nothing():
+    params = _params()
+    adam = tg.optim.Adam(params, lr=0.1)
+    _train(adam, params, 1)
+    sd = adam.state_dict()
+    assert sd["optimizer"] == "Adam"
+    sgd = tg.optim.SGD(_params(), lr=0.1, momentum=0.9)
+    before = sgd.state_dict()
+    with pytest.raises(ValueError, match=r"the state dict was saved by Adam but this optimiser is SGD.*new Adam"):
+        sgd.load_state_dict(sd)
+    del sd["optimizer"]  # a dict without the class (PyTorch's layout): the hyper-parameters tell
+    with pytest.raises(
+        ValueError,
+        match=r"parameter group 0 of the state dict lacks \['dampening', 'momentum', 'nesterov'\]: .* saved by another",
+    ):
+        sgd.load_state_dict(sd)
+    assert sgd.state_dict()["param_groups"] == before["param_groups"] and not sgd.state
+
+
+@pytest.mark.parametrize(
+    ("mutate", "error", "message"),
+    [
+        (lambda sd: sd.update(param_groups="x"), TypeError, r"'param_groups' must be a list of dicts, got str 'x'"),
+        (lambda sd: sd.update(state=[1]), TypeError, r"'state' must be a dict of parameter index to state, got list"),
+        (lambda sd: sd["param_groups"].__setitem__(0, 5), TypeError, r"parameter group 0 of the state dict must be"),
+        (lambda sd: sd["state"].__setitem__(0, 5), TypeError, r"state for parameter 0 must be a dict, got int \(5\)"),
+        (
+            lambda sd: sd["param_groups"][0].update(lr=math.nan),
+            ValueError,
+            r"parameter group 0 of the state dict: lr must be >= 0, got lr=nan",
+        ),
+    ],
+    ids=["groups-str", "state-list", "group-int", "state-int", "lr-nan"],
+)
+def test_load_state_dict_refuses_malformed_parts(mutate, error, message):
+    params = _params()
+    opt = tg.optim.SGD(params, lr=0.1, momentum=0.9)
+    _train(opt, params, 1)
+    sd = opt.state_dict()
+    mutate(sd)
+    with pytest.raises(error, match=message):
+        tg.optim.SGD(_params(), lr=0.1, momentum=0.9).load_state_dict(sd)
+
+
+@pytest.mark.parametrize(
+    "cls", [tg.optim.GD, tg.optim.SGD, tg.optim.Adam, tg.optim.AdamW, tg.optim.RMSprop, tg.optim.Adagrad]
+)
+@pytest.mark.parametrize("lr", [math.inf, -math.inf, math.nan, -0.1])
+def test_every_optimiser_refuses_an_lr_that_is_not_finite_and_non_negative(cls, lr):
+    problem = "must be finite" if lr == math.inf else "must be >= 0"
+    with pytest.raises(ValueError, match=rf"lr {problem}, got lr={lr!r}; pass e\.g\. lr=0\.01"):
+        cls(_params(), lr=lr)
+
+
+def test_an_exhausted_generator_of_parameters_is_explained():
+    model = tg.nn.Linear(2, 1)
+    params = model.parameters()
+    tg.optim.SGD(params, lr=0.1)
+    with pytest.raises(ValueError, match=r"Adam got an empty parameter list: params is an exhausted iterator"):
+        tg.optim.Adam(params)

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import tinygrad_edu as tg
 
@@ -172,3 +174,97 @@ def test_repr_shows_the_settings():
 def test_invalid_arguments_name_the_value(make, error, message):
     with pytest.raises(error, match=message):
         make(_opt())
+
+
+# ---- issue 15: every computed lr is checked with the optimisers' rule --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("factor", "problem"),
+    [(math.nan, "must be >= 0"), (-0.5, "must be >= 0"), (math.inf, "must be finite")],
+    ids=["nan", "negative", "inf"],
+)
+def test_lambda_lr_refuses_a_factor_that_makes_the_lr_invalid_and_changes_nothing(factor, problem):
+    opt = _opt((0.1, 0.2))
+    scheduler = tg.optim.LambdaLR(opt, [lambda t: 1.0, lambda t: 1.0 if t < 2 else factor])
+    scheduler.step()
+    with pytest.raises(ValueError) as err:
+        scheduler.step()
+    assert str(err.value) == (
+        f"LambdaLR: step t=2 would set parameter group 1's lr to {0.2 * factor!r} (base lr 0.2 x lr_lambda(2) = "
+        f"0.2 x {factor!r}), but lr {problem} (the optimisers refuse it); make lr_lambda return a finite factor "
+        ">= 0 for every step t"
+    )
+    assert scheduler.last_epoch == 1 and [g["lr"] for g in opt.param_groups] == [0.1, 0.2]
+    assert scheduler.get_last_lr() == [0.1, 0.2]
+
+
+def test_lambda_lr_checks_t_zero_when_it_is_created():
+    with pytest.raises(ValueError, match=r"LambdaLR: step t=0 would set parameter group 0's lr to nan"):
+        tg.optim.LambdaLR(_opt(), lambda t: math.nan)
+
+
+def test_lambda_lr_refuses_a_factor_that_is_not_a_number():
+    scheduler = tg.optim.LambdaLR(_opt(), lambda t: None if t else 1.0)
+    with pytest.raises(TypeError, match=r"lr_lambda\(1\) for parameter group 0 returned None \(NoneType\), not a"):
+        scheduler.step()
+    assert tg.optim.LambdaLR(_opt(), lambda t: np.float32(0.5)).get_last_lr() == [0.05]  # numpy scalars are numbers
+
+
+def test_exponential_lr_that_overflows_is_refused_at_the_step_that_overflows():
+    scheduler = tg.optim.ExponentialLR(_opt((1.0,)), gamma=1e200)
+    scheduler.step()  # 1e200: finite
+    with pytest.raises(ValueError, match=r"ExponentialLR: step t=2 would set .* lr to inf .*use gamma <= 1"):
+        scheduler.step()
+
+
+@pytest.mark.parametrize("value", [math.inf, -1.0])
+def test_a_hand_set_lr_that_is_invalid_is_refused_as_the_base_lr(value):
+    opt = _opt()
+    opt.param_groups[0]["lr"] = value
+    with pytest.raises(
+        ValueError,
+        match=r"StepLR: step t=0 would set parameter group 0's lr .*set the group's lr to a finite number >= 0",
+    ):
+        tg.optim.StepLR(opt, step_size=2)
+
+
+def test_scheduler_load_state_dict_checks_before_changing_anything():
+    scheduler = tg.optim.StepLR(_opt(), step_size=2)
+    with pytest.raises(
+        TypeError, match=r"StepLR\.load_state_dict expects the dict made by StepLR\.state_dict\(\), got"
+    ):
+        scheduler.load_state_dict([1, 2])
+    with pytest.raises(ValueError, match=r"missing keys \['gamma'\] in the state dict of a StepLR"):
+        scheduler.load_state_dict({"step_size": 2, "base_lrs": [0.1], "last_epoch": 0, "_last_lr": [0.1]})
+    sd = scheduler.state_dict()
+    with pytest.raises(ValueError, match=r"base_lrs=\[0\.1, 0\.1\] must list one learning rate per parameter group"):
+        scheduler.load_state_dict({**sd, "base_lrs": [0.1, 0.1]})
+    with pytest.raises(ValueError, match=r"last_epoch must be a non-negative int .* got last_epoch=-1"):
+        scheduler.load_state_dict({**sd, "last_epoch": -1})
+    with pytest.raises(ValueError, match=r"step t=0 would set parameter group 0's lr to nan"):
+        scheduler.load_state_dict({**sd, "base_lrs": [math.nan]})
+    assert scheduler.state_dict() == sd and scheduler.optimizer.param_groups[0]["lr"] == 0.1
+
+
+def test_constructor_constants_must_be_finite():
+    with pytest.raises(ValueError, match=r"gamma must be > 0, got gamma=inf; pass a finite number > 0"):
+        tg.optim.ExponentialLR(_opt(), gamma=math.inf)
+    with pytest.raises(ValueError, match=r"decay must be finite, got decay=inf"):
+        tg.optim.InverseTimeLR(_opt(), decay=math.inf)
+    with pytest.raises(TypeError, match=r"milestones must be a list of non-negative ints, got milestones=5"):
+        tg.optim.MultiStepLR(_opt(), milestones=5)
+
+
+@given(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-3, 3)))
+def test_a_lambda_factor_is_set_exactly_when_the_lr_it_gives_is_valid(factor):
+    opt = _opt()
+    scheduler = tg.optim.LambdaLR(opt, lambda t: 1.0 if t == 0 else factor)
+    lr = 0.1 * factor
+    if math.isfinite(lr) and lr >= 0:
+        scheduler.step()
+        assert opt.param_groups[0]["lr"] == lr
+    else:
+        with pytest.raises(ValueError, match="the optimisers refuse it"):
+            scheduler.step()
+        assert opt.param_groups[0]["lr"] == 0.1

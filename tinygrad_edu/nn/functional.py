@@ -26,11 +26,15 @@ would silently broadcast to ``(N, N)`` and compute the wrong loss, so it raises 
 
 from __future__ import annotations
 
+import math
+import numbers
+import reprlib
 from typing import Any, Literal
 
 import numpy as np
 
 from .. import ops
+from ..metrics import value_range
 from ..tensor import Tensor, apply_op
 
 __all__ = [
@@ -56,33 +60,60 @@ Reduction = Literal["mean", "sum", "none"]
 # --------------------------------------------------------------------------------------------------------
 
 
-def _as_tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
+def _as_tensor(x: Any, fn: str = "", what: str = "x") -> Tensor:
+    """``x`` as a Tensor; an array-like that cannot be one raises naming the function and the argument."""
+    if isinstance(x, Tensor):
+        return x
+    try:
+        return Tensor(x)
+    except (TypeError, ValueError) as err:
+        if not fn:
+            raise
+        raise type(err)(f"{fn}: {what} {err}; pass numbers: a Tensor, a numpy array or a list of floats") from None
 
 
 def relu(x: Any) -> Tensor:
     r""":math:`\max(x, 0)` elementwise; :math:`\mathrm{relu}'(0) = 0`."""
-    return _as_tensor(x).relu()
+    return _as_tensor(x, "relu").relu()
 
 
 def sigmoid(x: Any) -> Tensor:
     r""":math:`\sigma(x) = 1 / (1 + e^{-x})` elementwise, stable for large :math:`|x|`."""
-    return _as_tensor(x).sigmoid()
+    return _as_tensor(x, "sigmoid").sigmoid()
 
 
 def tanh(x: Any) -> Tensor:
     r""":math:`\tanh x` elementwise."""
-    return _as_tensor(x).tanh()
+    return _as_tensor(x, "tanh").tanh()
+
+
+def _check_axis(t: Tensor, axis: Any, fn: str) -> int:
+    """``axis`` as an int in range for ``t``, or an error naming the axis, the shape and the fix."""
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{fn}: axis must be an int, got axis={axis!r} ({type(axis).__name__}); pass e.g. axis=-1")
+    if t.ndim == 0:
+        raise ValueError(
+            f"{fn}: x is 0-d (a single value) and has no axis to normalise, got axis={axis}; reshape it, e.g. "
+            "x.reshape(1)"
+        )
+    if not -t.ndim <= axis < t.ndim:
+        raise ValueError(
+            f"{fn}: axis={axis} is out of range for x of shape {t.shape}; pass an axis in [{-t.ndim}, {t.ndim - 1}], "
+            "e.g. axis=-1 (the last)"
+        )
+    return int(axis)
 
 
 def softmax(x: Any, axis: int = -1) -> Tensor:
     r""":math:`e^{x_i} / \sum_j e^{x_j}` along ``axis`` (stable: the maximum is subtracted first)."""
-    return _as_tensor(x).softmax(axis)
+    t = _as_tensor(x, "softmax")
+    return t.softmax(_check_axis(t, axis, "softmax"))
 
 
 def log_softmax(x: Any, axis: int = -1) -> Tensor:
     r""":math:`x_i - \log \sum_j e^{x_j}` along ``axis`` (fused, stable)."""
-    return _as_tensor(x).log_softmax(axis)
+    t = _as_tensor(x, "log_softmax")
+    return t.log_softmax(_check_axis(t, axis, "log_softmax"))
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -91,12 +122,14 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
 
 
 def _check_reduction(reduction: str, fn: str) -> None:
-    if reduction not in ops.REDUCTIONS:
-        raise ValueError(f"{fn}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    if not isinstance(reduction, str) or reduction not in ops.REDUCTIONS:
+        raise ValueError(
+            f"{fn}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}; pass e.g. reduction='mean'"
+        )
 
 
 def _float_input(x: Any, fn: str, what: str) -> Tensor:
-    t = _as_tensor(x)
+    t = _as_tensor(x, fn, what)
     if t.dtype.kind != "f":
         raise TypeError(
             f"{fn}: {what} must be a floating-point tensor, got dtype {t.dtype}; convert it, e.g. "
@@ -110,10 +143,24 @@ def _float_target(y: Any, like: Tensor, fn: str, what: str = "target") -> Tensor
     A Tensor that requires grad stays a Tensor (its gradient is wanted); anything else becomes a constant."""
     if isinstance(y, Tensor) and y.requires_grad:
         return y.astype(like.dtype)
-    arr = np.asarray(y.data if isinstance(y, Tensor) else y)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{fn}: {what} must be numeric, got dtype {arr.dtype}")
+    arr = _numeric_array(y, fn, what)
     return arr.astype(like.dtype)
+
+
+def _numeric_array(y: Any, fn: str, what: str) -> np.ndarray:
+    """``y`` (data: a Tensor's values, an array, a list) as a numeric numpy array, or an error naming it."""
+    try:
+        arr = np.asarray(y.data if isinstance(y, Tensor) else y)
+    except (TypeError, ValueError) as err:  # ragged nested lists
+        raise ValueError(
+            f"{fn}: {what} is not a rectangular array of numbers ({err}); pass equal-length rows"
+        ) from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{fn}: {what} must be numeric, got dtype {arr.dtype} ({reprlib.repr(y)}); pass numbers: a numpy array, "
+            "a list or a Tensor"
+        )
+    return arr
 
 
 def _check_same_shape(pred: Tensor, target: Any, fn: str, names: tuple[str, str]) -> None:
@@ -140,8 +187,10 @@ def _check_nonempty(x: Tensor, fn: str, reduction: str) -> None:
 
 def _check_unit_interval(values: np.ndarray, fn: str, what: str, hint: str) -> None:
     if values.size and not ((values >= 0) & (values <= 1)).all():
-        lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
-        raise ValueError(f"{fn}: {what} must lie in [0, 1], got values from {lo} to {hi}{hint}")
+        nan = (
+            " (NaN: the model or the data diverged; tg.detect_anomaly() finds where)" if np.isnan(values).any() else ""
+        )
+        raise ValueError(f"{fn}: {what} must lie in [0, 1], got {value_range(values)}{nan}{hint}")
 
 
 def _reduce(per: Tensor, reduction: str) -> Tensor:
@@ -168,16 +217,23 @@ def _class_targets(
     ``allow_probs``) probability targets (N, C), returned in the scores' float ``dtype``."""
     n, c = shape
     probs_shape = f" or probability targets of shape ({n}, {c})" if allow_probs else ""
-    arr = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
+    arr = _numeric_array(labels, fn, "labels")
     if arr.ndim == 2 and allow_probs:
         if arr.shape != (n, c):
-            raise ValueError(f"{fn}: logits have shape {shape} but the probability targets have shape {arr.shape}")
+            raise ValueError(
+                f"{fn}: logits have shape {shape} but the probability targets have shape {arr.shape}; give one row "
+                "per sample and one column per class"
+            )
         if isinstance(labels, Tensor) and labels.requires_grad:  # a variable, not data: any value is allowed
             return labels.astype(dtype)
         _check_unit_interval(arr, fn, "probability targets", " (one-hot rows or soft labels)")
+        _check_rows_sum_to_one(arr, fn)
         return arr.astype(dtype)
     if arr.ndim != 1:
-        raise ValueError(f"{fn}: labels must be class indices of shape ({n},){probs_shape}, got shape {arr.shape}")
+        raise ValueError(
+            f"{fn}: labels must be class indices of shape ({n},){probs_shape}, got shape {arr.shape}; reshape them, "
+            "e.g. labels.reshape(-1)"
+        )
     if arr.dtype.kind not in "iu":
         from_list = " (Tensor([...]) of a Python list is float32)" if isinstance(labels, Tensor) else ""
         raise ValueError(
@@ -187,16 +243,27 @@ def _class_targets(
     if len(arr) != n:
         raise ValueError(
             f"{fn}: batch sizes differ: the scores have {n} rows (shape {shape}) but there are {len(arr)} labels "
-            f"(shape {arr.shape})"
+            f"(shape {arr.shape}); pass one label per row"
         )
     out_of_range = (arr < 0) | (arr >= c)
     if out_of_range.any():
         i = int(np.flatnonzero(out_of_range)[0])
         raise ValueError(
             f"{fn}: label {int(arr[i])} at position {i} is out of range for {c} classes (scores of shape {shape}); "
-            f"labels must be in [0, {c - 1}]"
+            f"labels must be in [0, {c - 1}]: give the scores one column per class, or fix the labels"
         )
     return arr
+
+
+def _check_rows_sum_to_one(rows: np.ndarray, fn: str) -> None:
+    """Probability targets are distributions: a row summing elsewhere would scale that sample's loss."""
+    sums = rows.sum(axis=1)
+    if rows.size and not np.allclose(sums, 1.0, atol=1e-3):
+        i = int(np.argmax(np.abs(sums - 1.0)))
+        raise ValueError(
+            f"{fn}: each row of the probability targets must sum to 1, got row {i} summing to {sums[i]:g}; "
+            "normalise them (t / t.sum(axis=1, keepdims=True)) or pass integer labels"
+        )
 
 
 def _class_scores(x: Any, fn: str, what: str) -> Tensor:
@@ -264,8 +331,8 @@ def huber_loss(pred: Any, target: Any, delta: float = 1.0, reduction: Reduction 
         Where the loss switches from quadratic to linear; must be positive.
     """
     pred, target = _regression_args(pred, target, reduction, "huber_loss")
-    if not delta > 0:
-        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    if isinstance(delta, bool) or not isinstance(delta, numbers.Real) or not (delta > 0 and math.isfinite(delta)):
+        raise ValueError(f"huber_loss: delta must be positive, got {delta!r}; pass a finite number > 0, e.g. delta=1.0")
     abs_r = (pred - target).abs()
     quadratic = abs_r.minimum(delta)
     return _reduce(0.5 * quadratic * quadratic + delta * (abs_r - quadratic), reduction)

@@ -11,6 +11,7 @@ Implementation note: the updates work in place on the state buffers and on two r
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,7 +23,6 @@ from .optimizer import (
     ParamsT,
     check_bool,
     check_non_negative,
-    check_real,
     check_unit_interval,
     checked_grad,
     decayed_grad,
@@ -31,13 +31,17 @@ from .optimizer import (
 __all__ = ["Adam", "AdamW", "RMSprop", "Adagrad"]
 
 
+_BETAS_FIX = "pass e.g. betas=(0.9, 0.999)"
+
+
 def _check_betas(betas: Any) -> None:
     if not isinstance(betas, Sequence) or isinstance(betas, str) or len(betas) != 2:
-        raise TypeError(f"betas must be a pair (beta1, beta2), got betas={betas!r}")
+        raise TypeError(f"betas must be a pair (beta1, beta2), got betas={betas!r}; {_BETAS_FIX}")
     for i, beta in enumerate(betas):
-        check_real(f"betas[{i}]", beta)
+        if isinstance(beta, bool) or not isinstance(beta, numbers.Real):
+            raise TypeError(f"betas[{i}] must be a real number, got betas={tuple(betas)!r}; {_BETAS_FIX}")
         if not 0.0 <= beta < 1.0:
-            raise ValueError(f"betas[{i}] must be in [0, 1), got betas={tuple(betas)!r}")
+            raise ValueError(f"betas[{i}] must be in [0, 1), got betas={tuple(betas)!r}; {_BETAS_FIX}")
 
 
 class _Adaptive(Optimizer):

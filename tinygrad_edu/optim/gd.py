@@ -79,13 +79,23 @@ class GD(Optimizer):
         max_backtracks: int = 50,
     ) -> None:
         if line_search not in _LINE_SEARCHES:
-            raise ValueError(f"line_search must be None or 'armijo', got line_search={line_search!r}")
+            raise ValueError(
+                f"line_search must be None or 'armijo', got line_search={line_search!r}; pass line_search='armijo' "
+                "for backtracking, or None for fixed steps"
+            )
         if not 0.0 < check_real("c", c) < 1.0:
-            raise ValueError(f"c (the Armijo sufficient-decrease constant) must be in (0, 1), got c={c!r}")
+            raise ValueError(
+                f"c (the Armijo sufficient-decrease constant) must be in (0, 1), got c={c!r}; pass e.g. c=1e-4"
+            )
         if not 0.0 < check_real("shrink", shrink) < 1.0:
-            raise ValueError(f"shrink (the backtracking factor) must be in (0, 1), got shrink={shrink!r}")
+            raise ValueError(
+                f"shrink (the backtracking factor) must be in (0, 1), got shrink={shrink!r}; pass e.g. shrink=0.5"
+            )
         if isinstance(max_backtracks, bool) or not isinstance(max_backtracks, int) or max_backtracks < 1:
-            raise ValueError(f"max_backtracks must be a positive int, got max_backtracks={max_backtracks!r}")
+            raise ValueError(
+                f"max_backtracks must be a positive int, got max_backtracks={max_backtracks!r}; pass e.g. "
+                "max_backtracks=50"
+            )
         self.line_search = line_search
         self.c = float(c)
         self.shrink = float(shrink)

@@ -18,9 +18,11 @@ can read (and plot) at any time.
 from __future__ import annotations
 
 import copy
+import math
 import numbers
+import reprlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -68,7 +70,7 @@ class Optimizer:
         self._blocks: dict[np.dtype, np.ndarray] = {}  # one cache-sized work block per dtype, see subtract_scaled
         groups = _materialize(params, "params")
         if not groups:
-            raise ValueError(f"{type(self).__name__} got an empty parameter list; pass the Tensors to optimise")
+            raise ValueError(_empty_params_message(type(self).__name__, params))
         if all(isinstance(g, Mapping) for g in groups):
             for group in groups:
                 self.add_param_group(dict(group))
@@ -85,16 +87,22 @@ class Optimizer:
         Useful to start training new layers mid-way (fine-tuning). Missing hyper-parameters are filled in
         from ``defaults``; the group is validated like the constructor's arguments.
         """
+        example = "e.g. {'params': [w], 'lr': 0.01}"
         if not isinstance(param_group, Mapping):
-            raise TypeError(f"a parameter group must be a dict with a 'params' entry, got {type(param_group).__name__}")
+            raise TypeError(
+                f"a parameter group must be a dict with a 'params' entry, got {type(param_group).__name__} "
+                f"({reprlib.repr(param_group)}); pass {example}"
+            )
         if "params" not in param_group:
-            raise ValueError(f"a parameter group needs a 'params' entry, got keys {sorted(param_group)}")
+            raise ValueError(
+                f"a parameter group needs a 'params' entry, got keys {sorted(param_group)}; pass {example}"
+            )
         where = f"parameter group {len(self.param_groups)}"
         group = dict(param_group)
         params = group["params"]
         group["params"] = [params] if isinstance(params, Tensor) else _materialize(params, f"{where}'s params")
         if not group["params"]:
-            raise ValueError(f"{where} has an empty parameter list")
+            raise ValueError(f"{where} has an empty parameter list; {_empty_params_message('', params)}")
         for i, p in enumerate(group["params"]):
             _check_param(p, f"{where}, parameter {i}")
         self._check_not_already_optimised(group["params"], where)
@@ -121,6 +129,10 @@ class Optimizer:
         if "lr" in hp:
             check_non_negative("lr", hp["lr"])
 
+    def _hyperparameter_names(self) -> set[str]:
+        """The hyper-parameters every group of this optimiser has (a saved group must have them too)."""
+        return set(self.defaults)
+
     # ---- the step ---------------------------------------------------------------------------------------
 
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -133,6 +145,7 @@ class Optimizer:
             that received no gradient). With ``False``, existing ``.grad`` arrays are filled with zeros in
             place, as PyTorch does.
         """
+        check_bool("set_to_none", set_to_none)
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
@@ -158,7 +171,10 @@ class Optimizer:
         if closure is None:
             return None
         if not callable(closure):
-            raise TypeError(f"closure must be a callable that returns the loss, got {type(closure).__name__}")
+            raise TypeError(
+                f"closure must be a callable that returns the loss, got {reprlib.repr(closure)} "
+                f"({type(closure).__name__}); pass a function, e.g. def closure(): ...; return loss"
+            )
         with enable_grad():
             return closure()
 
@@ -188,7 +204,8 @@ class Optimizer:
         As in PyTorch, parameters are referred to by their position (counting through the groups in order),
         so the dict can be loaded into an optimiser built over other Tensors of the same shapes (a model
         re-created from a checkpoint). Unlike PyTorch's, the arrays are copies: later steps do not change a
-        saved state dict.
+        saved state dict, and the entry ``"optimizer"`` names the class that saved it (``"SGD"``), so that
+        :meth:`load_state_dict` can refuse a state saved by another optimiser with a message naming both.
         """
         index: dict[int, int] = {}
         groups = []
@@ -201,44 +218,110 @@ class Optimizer:
             for p, s in self.state.items()
             if s and id(p) in index
         }
-        return {"state": state, "param_groups": groups}
+        return {"state": state, "param_groups": groups, "optimizer": type(self).__name__}
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Restore hyper-parameters and state saved by :meth:`state_dict` (values are copied in).
 
-        The optimiser must have the same number of groups, with the same number of parameters each, as the
-        one that was saved; arrays are checked against the parameters' shapes and cast to their dtypes.
+        The optimiser must be of the class that saved the state (when the dict names it), with the same number
+        of groups, the same number of parameters each, and the same hyper-parameters, as the one that was
+        saved; arrays are checked against the parameters' shapes and cast to their dtypes. Everything is
+        checked before anything changes: a refused state dict leaves the optimiser as it was.
+
+        Raises
+        ------
+        TypeError
+            If ``state_dict`` (or a part of it) is not a dict or list as :meth:`state_dict` makes them.
+        ValueError
+            If it was saved by another optimiser class, or does not fit this optimiser's groups.
         """
-        if not isinstance(state_dict, Mapping) or not {"state", "param_groups"} <= set(state_dict):
-            raise ValueError("load_state_dict expects a dict with 'state' and 'param_groups', as made by state_dict()")
-        saved_groups = state_dict["param_groups"]
-        if len(saved_groups) != len(self.param_groups):
-            raise ValueError(
-                f"the state dict has {len(saved_groups)} parameter group(s) but this optimiser has "
-                f"{len(self.param_groups)}"
-            )
+        saved_groups, saved_state = self._check_saved_layout(state_dict)
         by_index: dict[int, Tensor] = {}
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups, strict=True)):
             if len(saved["params"]) != len(group["params"]):
                 raise ValueError(
                     f"parameter group {i} has {len(group['params'])} parameter(s) but the state dict's group has "
-                    f"{len(saved['params'])}"
+                    f"{len(saved['params'])}; build the optimiser over the same parameters as the saved one"
                 )
             by_index.update(zip(saved["params"], group["params"], strict=True))
         new_state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
-        for idx, saved_state in state_dict["state"].items():
+        for idx, values in saved_state.items():
             if idx not in by_index:
-                raise ValueError(f"the state dict has state for parameter index {idx}, which no group lists")
+                raise ValueError(
+                    f"the state dict has state for parameter index {idx}, which no group lists (the groups list "
+                    f"{sorted(by_index)}); save and load with the same parameters"
+                )
+            if not isinstance(values, Mapping):
+                raise TypeError(
+                    f"the state dict's state for parameter {idx} must be a dict, got {type(values).__name__} "
+                    f"({reprlib.repr(values)}); pass a dict made by state_dict()"
+                )
             p = by_index[idx]
-            new_state[p] = {k: _restore_value(v, p, k, idx) for k, v in saved_state.items()}
+            new_state[p] = {k: _restore_value(v, p, k, idx) for k, v in values.items()}
         new_groups = []
-        for saved, group in zip(saved_groups, self.param_groups, strict=True):
+        for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups, strict=True)):
             restored = {k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}
             restored["params"] = group["params"]
-            self._check_hyperparameters(restored)
+            try:
+                self._check_hyperparameters(restored)
+            except (TypeError, ValueError) as err:
+                raise type(err)(f"parameter group {i} of the state dict: {err}") from None
             new_groups.append(restored)
         self.state = new_state
         self.param_groups = new_groups
+
+    def _check_saved_layout(self, state_dict: Any) -> tuple[list[Mapping[str, Any]], Mapping[Any, Any]]:
+        """The saved groups and state, after checking the dict's layout, its class and its group count."""
+        cls = type(self).__name__
+        made_by = f"as made by {cls}.state_dict()"
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(
+                f"{cls}.load_state_dict expects a dict with 'state' and 'param_groups' ({made_by}), got "
+                f"{type(state_dict).__name__} {reprlib.repr(state_dict)}; pass opt.state_dict() or tg.load(path)"
+            )
+        if not {"state", "param_groups"} <= set(state_dict):
+            raise ValueError(
+                f"load_state_dict expects a dict with 'state' and 'param_groups', {made_by}; got keys "
+                f"{sorted(map(str, state_dict))}"
+            )
+        saved_cls = state_dict.get("optimizer")
+        if saved_cls is not None and saved_cls != cls:
+            raise ValueError(
+                f"the state dict was saved by {saved_cls} but this optimiser is {cls}: their hyper-parameters and "
+                f"state differ. Load it into a new {saved_cls}, or start the {cls} from scratch"
+            )
+        groups, state = state_dict["param_groups"], state_dict["state"]
+        if isinstance(groups, (str, bytes)) or not isinstance(groups, Sequence):
+            raise TypeError(
+                f"the state dict's 'param_groups' must be a list of dicts, got {type(groups).__name__} "
+                f"{reprlib.repr(groups)}; pass a dict {made_by}"
+            )
+        if not isinstance(state, Mapping):
+            raise TypeError(
+                f"the state dict's 'state' must be a dict of parameter index to state, got {type(state).__name__} "
+                f"{reprlib.repr(state)}; pass a dict {made_by}"
+            )
+        if len(groups) != len(self.param_groups):
+            raise ValueError(
+                f"the state dict has {len(groups)} parameter group(s) but this optimiser has "
+                f"{len(self.param_groups)}; build the optimiser with the same groups as the saved one"
+            )
+        expected = self._hyperparameter_names()
+        for i, saved in enumerate(groups):
+            if not isinstance(saved, Mapping) or not isinstance(saved.get("params"), Sequence):
+                raise TypeError(
+                    f"parameter group {i} of the state dict must be a dict with a 'params' list, got "
+                    f"{reprlib.repr(saved)}; pass a dict {made_by}"
+                )
+            missing = expected - set(saved)
+            if missing:
+                found = sorted(k for k in saved if k != "params")
+                raise ValueError(
+                    f"parameter group {i} of the state dict lacks {sorted(missing)}: it has the hyper-parameters "
+                    f"{found}, a {cls} has {sorted(expected)}, so it was saved by another optimiser class; load it "
+                    "into the class that saved it"
+                )
+        return list(groups), state
 
     # ---- display ----------------------------------------------------------------------------------------
 
@@ -256,6 +339,18 @@ class Optimizer:
 # --------------------------------------------------------------------------------------------------------
 
 
+def _empty_params_message(cls: str, params: Any) -> str:
+    """Why ``params`` gave no parameters: an exhausted iterator (``model.parameters()`` used twice) or an
+    empty list, and the fix."""
+    prefix = f"{cls} got an empty parameter list: " if cls else ""
+    if isinstance(params, Iterator):
+        return (
+            f"{prefix}params is an exhausted iterator ({type(params).__name__}); a generator such as "
+            "model.parameters() can be read only once: pass list(model.parameters()), or call it again"
+        )
+    return f"{prefix}params={reprlib.repr(params)}; pass the Tensors to optimise, e.g. model.parameters()"
+
+
 def _materialize(params: Any, what: str) -> list[Any]:
     if isinstance(params, Tensor):
         raise TypeError(
@@ -268,12 +363,16 @@ def _materialize(params: Any, what: str) -> list[Any]:
             "changes between runs, and state_dict() refers to parameters by position"
         )
     if isinstance(params, Mapping):
-        raise TypeError(f"{what} should be an iterable of Tensors or a list of parameter-group dicts, got one dict")
+        raise TypeError(
+            f"{what} should be an iterable of Tensors or a list of parameter-group dicts, got one dict "
+            f"(keys {sorted(map(str, params))}); wrap it in a list: [group]"
+        )
     try:
         return list(params)
     except TypeError:
         raise TypeError(
-            f"{what} should be an iterable of Tensors or of parameter-group dicts, got {type(params).__name__}"
+            f"{what} should be an iterable of Tensors or of parameter-group dicts, got {type(params).__name__} "
+            f"({reprlib.repr(params)}); pass a list, e.g. model.parameters() or [w, b]"
         ) from None
 
 
@@ -284,7 +383,10 @@ def _describe(p: Tensor) -> str:
 
 def _check_param(p: Any, where: str) -> None:
     if not isinstance(p, Tensor):
-        raise TypeError(f"{where} is a {type(p).__name__}, not a Tensor: optimisers update Tensors only")
+        raise TypeError(
+            f"{where} is a {type(p).__name__}, not a Tensor: optimisers update Tensors only, got "
+            f"{reprlib.repr(p)}; create it with Tensor(values, requires_grad=True)"
+        )
     if not p.requires_grad:
         raise ValueError(
             f"{where} ({_describe(p)}) does not require grad, so it would never get a .grad to step with; "
@@ -311,17 +413,47 @@ def _restore_value(value: Any, p: Tensor, key: str, idx: int) -> Any:
     return np.array(value, dtype=p.dtype, copy=True)
 
 
+#: The example each hyper-parameter's error message suggests (0 for those not listed).
+_EXAMPLES = {
+    "lr": 0.01,
+    "momentum": 0.9,
+    "alpha": 0.99,
+    "eps": 1e-8,
+    "weight_decay": 1e-4,
+    "c": 1e-4,
+    "shrink": 0.5,
+    "gamma": 0.1,
+    "power": 1.0,
+    "decay": 0.01,
+}
+
+
+def _fix(name: str) -> str:
+    return f"pass e.g. {name}={_EXAMPLES.get(name, 0.0)!r}"
+
+
 def check_real(name: str, value: Any) -> float:
     """``value`` as a float, or ``TypeError`` naming it (booleans and strings are not numbers here)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
+        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__}); {_fix(name)}")
     return float(value)
 
 
+def non_negative_problem(value: float) -> str | None:
+    """What is wrong with ``value`` as a rate such as ``lr`` (``"must be >= 0"``, ``"must be finite"``), or
+    ``None``: the one rule for learning rates, used by the optimisers and by every schedule's ``step()``."""
+    if math.isnan(value) or value < 0:
+        return "must be >= 0"
+    if math.isinf(value):
+        return "must be finite"
+    return None
+
+
 def check_non_negative(name: str, value: Any) -> None:
-    """``ValueError`` unless ``value >= 0`` (NaN fails too)."""
-    if not check_real(name, value) >= 0.0:
-        raise ValueError(f"{name} must be >= 0, got {name}={value!r}")
+    """``ValueError`` unless ``value`` is finite and ``>= 0`` (NaN and infinity fail)."""
+    problem = non_negative_problem(check_real(name, value))
+    if problem is not None:
+        raise ValueError(f"{name} {problem}, got {name}={value!r}; {_fix(name)} (a finite number >= 0)")
 
 
 def check_unit_interval(name: str, value: Any, *, closed: bool = False) -> None:
@@ -329,13 +461,13 @@ def check_unit_interval(name: str, value: Any, *, closed: bool = False) -> None:
     v = check_real(name, value)
     if not (0.0 <= v <= 1.0 if closed else 0.0 <= v < 1.0):
         interval = "[0, 1]" if closed else "[0, 1)"
-        raise ValueError(f"{name} must be in {interval}, got {name}={value!r}")
+        raise ValueError(f"{name} must be in {interval}, got {name}={value!r}; {_fix(name)}")
 
 
 def check_bool(name: str, value: Any) -> None:
     """``TypeError`` unless ``value`` is a bool (a number passed by position to a flag is a common slip)."""
     if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
+        raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__}); pass {name}=True")
 
 
 #: Elements per block of :func:`subtract_scaled`: 32,768 float32 are 128 KiB, a temporary that stays in the
@@ -368,8 +500,16 @@ def subtract_scaled(theta: np.ndarray, direction: np.ndarray, lr: float, block: 
 def checked_grad(p: Tensor) -> np.ndarray:
     """``p.grad`` as an array of ``p``'s dtype; a wrong shape raises instead of broadcasting silently."""
     g = p.grad
+    if not isinstance(g, np.ndarray):
+        raise TypeError(
+            f"the .grad of a parameter ({_describe(p)}) is a {type(g).__name__} ({reprlib.repr(g)}); it must be a "
+            f"numpy array of shape {p.shape}: assign np.asarray(...) or let backward() fill it"
+        )
     if g.shape != p.data.shape:
-        raise ValueError(f"the .grad of a parameter ({_describe(p)}) has shape {g.shape}; it must equal the shape")
+        raise ValueError(
+            f"the .grad of a parameter ({_describe(p)}) has shape {g.shape}; it must equal the shape: assign a "
+            f"gradient of shape {p.shape}"
+        )
     if g.dtype != p.data.dtype:
         g = g.astype(p.data.dtype)
     return g

@@ -114,7 +114,8 @@ class SGD(Optimizer):
         if hp["nesterov"] and (hp["momentum"] <= 0 or hp["dampening"] != 0):
             raise ValueError(
                 "nesterov=True needs momentum > 0 and dampening = 0, got "
-                f"momentum={hp['momentum']!r}, dampening={hp['dampening']!r}"
+                f"momentum={hp['momentum']!r}, dampening={hp['dampening']!r}; set momentum=0.9 and dampening=0, "
+                "or nesterov=False"
             )
 
     @no_grad()
