@@ -421,7 +421,7 @@ def test_loader_state_from_other_data_is_refused():
     small = tg.data.DataLoader(np.zeros((4, 1)), batch_size=2, seed=0)
     with pytest.raises(ValueError, match="saved for a data set of 10 samples, this loader has 4"):
         small.load_state_dict({"epoch": 1, "seed": 0, "n_samples": 10})
-    with pytest.raises(ValueError, match="expects a dict with 'epoch' and 'seed'"):
+    with pytest.raises(ValueError, match="a dict with 'epoch' and 'seed'"):
         small.load_state_dict({"epoch": 1})
     with pytest.raises(ValueError, match="non-negative"):
         small.load_state_dict({"epoch": -1, "seed": 0})
@@ -485,3 +485,161 @@ def test_resuming_without_the_loader_state_would_not_be_identical(tmp_path):
     tg.load_checkpoint(path, model=resumed[0], optimizer=resumed[1], scheduler=resumed[2])
     h_second = _fit(*resumed, epochs=1)
     assert h_second.loss != h_straight.loss[len(h_second.loss) :]
+
+
+# --------------------------------------------------------------------------------------------------------
+# paths, cycles and depth: the library's errors, never an OSError text or a RecursionError
+# --------------------------------------------------------------------------------------------------------
+
+
+def test_saving_onto_a_directory_names_it_and_the_fix(tmp_path):
+    with pytest.raises(IsADirectoryError) as info:
+        tg.save({"w": np.ones(2)}, tmp_path)
+    message = str(info.value)
+    assert f"cannot save to {str(tmp_path)!r}: it is a directory" in message
+    assert repr(os.path.join(str(tmp_path), "checkpoint.npz")) in message
+    assert list(tmp_path.iterdir()) == []  # not even a temporary file
+    with pytest.raises(IsADirectoryError, match="it is a directory; give the path of a file"):
+        tg.load(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("make", "where", "again"),
+    [
+        (lambda: (d := {"a": {"x": 1}}, d["a"].__setitem__("self", d["a"]))[0], "obj['a']['self']", "obj['a']"),
+        (lambda: (d := {"w": np.ones(1)}, d.__setitem__("me", d))[0], "obj['me']", "obj"),
+        (lambda: (lst := [1, 2], lst.append(lst))[0], "obj[2]", "obj"),
+        (lambda: (lst := [], {"k": (lst,)}, lst.append({"back": lst}))[1], "obj['k'][0][0]['back']", "obj['k'][0]"),
+    ],
+)
+def test_a_self_referencing_object_is_refused_with_the_path_to_the_cycle(tmp_path, make, where, again):
+    path = tmp_path / "cycle.npz"
+    with pytest.raises(SerializationError) as info:
+        tg.save(make(), path)
+    message = str(info.value)
+    assert f"cannot save {where}: it is {again} again" in message
+    assert "reference cycle" in message and "remove the back-reference" in message
+    assert not path.exists()
+
+
+def test_shared_but_acyclic_references_are_saved_twice():
+    shared = {"lr": 0.1}
+    obj = {"a": shared, "b": [shared, shared]}
+    encoder = serialization._Encoder()
+    tree = encoder.encode(obj, "obj")
+    assert tree == {"a": {"lr": 0.1}, "b": [{"lr": 0.1}, {"lr": 0.1}]}
+
+
+def _nested(depth):
+    obj = {"leaf": 1.0}
+    for _ in range(depth - 1):
+        obj = {"x": obj}
+    return obj
+
+
+def test_nesting_up_to_the_limit_round_trips_and_deeper_is_refused(tmp_path):
+    deepest = _nested(serialization.MAX_DEPTH)
+    assert roundtrip(deepest, tmp_path) == deepest
+    with pytest.raises(SerializationError, match=f"obj nests deeper than {serialization.MAX_DEPTH} containers"):
+        tg.save(_nested(serialization.MAX_DEPTH + 1), tmp_path / "deep.npz")
+    with pytest.raises(SerializationError, match="nests deeper than 64"):
+        tg.save(_nested(100_000), tmp_path / "deeper.npz")  # far past the recursion limit: still our error
+
+
+def _file_with_object(path, obj_json):
+    text = '{"format": "tinygrad_edu.save", "version": 1, "arrays": {}, "object": ' + obj_json + "}"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("metadata.json", text)
+
+
+@pytest.mark.parametrize("depth", [300, 100_000])
+def test_loading_metadata_nested_too_deeply_raises_a_serialization_error(tmp_path, depth):
+    """300 levels parse (then the depth check refuses); 100 000 make json's own parser recurse too deeply."""
+    path = tmp_path / "deep.npz"
+    _file_with_object(path, "[" * depth + "]" * depth)
+    with pytest.raises(SerializationError) as info:
+        tg.load(path)
+    message = str(info.value)
+    assert str(path) in message and "metadata.json nests deeper than" in message
+    assert "not written by tg.save" in message
+
+
+def test_save_and_load_name_a_path_that_is_not_a_path(tmp_path):
+    with pytest.raises(TypeError, match=r"save: path must be a str or os.PathLike .* got path=3 \(int\)"):
+        tg.save({}, 3)
+    with pytest.raises(TypeError, match=r"load: path must be a str or os.PathLike .* got path=None"):
+        tg.load(None)
+    with pytest.raises(FileNotFoundError, match="no such file; check the path"):
+        tg.load(tmp_path / "missing.npz")
+
+
+# --------------------------------------------------------------------------------------------------------
+# stopping conditions and callbacks in checkpoints
+# --------------------------------------------------------------------------------------------------------
+
+
+def _early_stopping_run(tmp_path):
+    X, y, _ = tg.data.make_linear_regression(40, 2, noise=0.1, seed=0)
+    tg.manual_seed(0)
+    model = tg.nn.Linear(2, 1, dtype=X.dtype)
+    opt = tg.optim.SGD(model.parameters(), lr=0.05)
+    stop = [tg.train.EarlyStopping(patience=9, monitor="train_loss", mode="max"), tg.train.LossBelow(1e-9)]
+    h = tg.train.fit(model, F.mse_loss, opt, (X, y), epochs=3, stop=stop, progress=False)
+    path = tmp_path / "ckpt.npz"
+    tg.save_checkpoint(path, history=h, stop=stop, callbacks=tg.train.PrintProgress())
+    return path, stop
+
+
+def test_stop_and_callbacks_states_load_into_new_objects(tmp_path):
+    path, stop = _early_stopping_run(tmp_path)
+    new = [tg.train.EarlyStopping(patience=9, monitor="train_loss", mode="max"), tg.train.LossBelow(1e-9)]
+    ckpt = tg.load_checkpoint(path, stop=new, callbacks=[tg.train.PrintProgress()])
+    assert (new[0].best, new[0].best_epoch, new[0].wait) == (stop[0].best, 1, 2)
+    assert ckpt["history"].fit_state["divergence"]["type"] == "Divergence"
+
+
+@pytest.mark.parametrize(
+    ("stop", "error", "says"),
+    [
+        (
+            [tg.train.EarlyStopping()],
+            ValueError,
+            "checkpoint['stop']: the saved states are for 2 object(s) ['EarlyStopping', 'LossBelow'], but 1 were given",
+        ),
+        (
+            [tg.train.LossBelow(1e-9), tg.train.EarlyStopping()],
+            ValueError,
+            "checkpoint['stop'][0] (LossBelow): LossBelow.load_state_dict: the state was saved by 'EarlyStopping'",
+        ),
+        (
+            [tg.train.EarlyStopping(), tg.train.MaxEpochs(3)],
+            ValueError,
+            "checkpoint['stop'][1] (MaxEpochs): MaxEpochs.load_state_dict: the state was saved by 'LossBelow'",
+        ),
+    ],
+)
+def test_stop_states_that_do_not_fit_are_refused_and_nothing_changes(tmp_path, stop, error, says):
+    path, _ = _early_stopping_run(tmp_path)
+    before = [c.state_dict() for c in stop]
+    with pytest.raises(error) as info:
+        tg.load_checkpoint(path, stop=stop)
+    assert str(path) in str(info.value) and says in str(info.value)
+    for c, state in zip(stop, before, strict=True):
+        assert_same(c.state_dict(), state)  # the first EarlyStopping was loaded, then put back
+
+
+def test_a_state_with_missing_keys_is_refused_naming_them():
+    early = tg.train.EarlyStopping()
+    state = early.state_dict()
+    del state["wait"]
+    with pytest.raises(ValueError, match=r"EarlyStopping.load_state_dict: the state lacks the key\(s\) \['wait'\]"):
+        early.load_state_dict(state)
+    with pytest.raises(TypeError, match=r"state must be a dict made by Divergence\.state_dict"):
+        tg.train.Divergence().load_state_dict([1])
+
+
+def test_a_checkpoint_without_stop_states_says_so(tmp_path):
+    path = tmp_path / "plain.npz"
+    tg.save_checkpoint(path, epoch=1)
+    with pytest.raises(ValueError, match=r"the checkpoint has no 'stop' entry \(it has \['epoch'\]\); save it with"):
+        tg.load_checkpoint(path, stop=[tg.train.LossBelow(0.1)])

@@ -17,7 +17,10 @@ error mid-save leaves the previous file untouched (at worst, a stray ``.name.*.t
 crash); there is never a truncated file under the target's name.
 
 **Errors.** Loading something that is not such a file, or a corrupt or truncated one, raises
-:class:`SerializationError` (a ``ValueError``) naming the file and the problem. A checkpoint that does not
+:class:`SerializationError` (a ``ValueError``) naming the file and the problem. So does saving an object that
+is not a tree (it contains itself: the error gives the path to the cycle, ``obj['a']['self']``) or that nests
+deeper than :data:`MAX_DEPTH` containers; and loading a file whose metadata nests deeper than such an object
+can, so a hostile file cannot exhaust the interpreter's recursion. A checkpoint that does not
 fit the objects it is loaded into (missing keys, other shapes or dtypes) is reported by
 :func:`load_checkpoint` with the file's name and the ``load_state_dict`` error that says which key.
 
@@ -49,13 +52,21 @@ from .nn.module import Module
 from .optim.optimizer import Optimizer
 from .optim.schedules import LRScheduler
 from .tensor import Tensor
+from .train._statedict import load_states, state_of
 from .train.history import History, StopReason
+from .train.stopping import StopCondition
 
-__all__ = ["SerializationError", "save", "load", "save_checkpoint", "load_checkpoint", "FORMAT"]
+__all__ = ["SerializationError", "save", "load", "save_checkpoint", "load_checkpoint", "FORMAT", "MAX_DEPTH"]
 
 #: The ``format`` entry of ``metadata.json``; loading refuses other formats and newer versions.
 FORMAT = "tinygrad_edu.save"
 VERSION = 1
+#: The deepest nesting of containers (dicts, lists, tuples, Histories) that ``save`` writes. A checkpoint
+#: nests about 8 deep; the limit keeps ``save`` and ``load`` far from Python's recursion limit.
+MAX_DEPTH = 64
+#: The deepest JSON nesting ``load`` accepts: one container of the object is at most 3 levels of JSON (a dict
+#: with int keys is ``{"__tg__": "dict", "items": [[key, value], ...]}``), plus the metadata's own 2.
+_MAX_JSON_DEPTH = 3 * MAX_DEPTH + 2
 
 _METADATA = "metadata.json"
 _TAG = "__tg__"  # marks encoded values in the JSON tree; user dict keys may not use it
@@ -64,8 +75,10 @@ _ARRAY_KINDS = "biufc"  # bool, signed and unsigned integers, floats, complex: w
 
 
 class SerializationError(ValueError):
-    """A file that :func:`load` cannot read: not written by :func:`save`, corrupt, truncated or from a newer
-    version. The message names the file and the problem."""
+    """A file that :func:`load` cannot read (not written by :func:`save`, corrupt, truncated, from a newer
+    version, or nested too deeply), or an object that :func:`save` cannot write as a tree (a reference cycle,
+    or deeper than :data:`MAX_DEPTH`). The message names the file, or the path inside the object, and the
+    problem."""
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -76,6 +89,7 @@ class SerializationError(ValueError):
 class _Encoder:
     def __init__(self) -> None:
         self.arrays: dict[str, np.ndarray] = {}
+        self.open: dict[int, str] = {}  # id -> path of the containers being encoded: the ancestors of a value
 
     def array(self, a: np.ndarray, where: str) -> str:
         if a.dtype.kind not in _ARRAY_KINDS or a.dtype.hasobject:
@@ -90,6 +104,29 @@ class _Encoder:
     def encode(self, value: Any, where: str) -> Any:
         if value is None or isinstance(value, (bool, str)):
             return value
+        if isinstance(value, (list, tuple, Mapping)) or dataclasses.is_dataclass(value):
+            return self.container(value, where)
+        return self.leaf(value, where)
+
+    def container(self, value: Any, where: str) -> Any:
+        """Encode a list, tuple, dict or History, refusing a cycle and a nesting deeper than MAX_DEPTH."""
+        if id(value) in self.open:
+            raise SerializationError(
+                f"cannot save {where}: it is {self.open[id(value)]} again (the object contains itself, a reference "
+                "cycle); tg.save writes trees: remove the back-reference, or save a copy without it"
+            )
+        if len(self.open) >= MAX_DEPTH:
+            raise SerializationError(
+                f"cannot save {_shortened(where)}: obj nests deeper than {MAX_DEPTH} containers (dicts, lists, "
+                "tuples); flatten it (e.g. a dict with 'a.b.c' keys)"
+            )
+        self.open[id(value)] = where
+        try:
+            return self.nested(value, where)
+        finally:
+            del self.open[id(value)]
+
+    def leaf(self, value: Any, where: str) -> Any:
         if isinstance(value, np.generic):  # before int/float: np.float64 is a float subclass
             if value.dtype.kind not in _ARRAY_KINDS:
                 raise TypeError(f"cannot save {where}: a numpy scalar of dtype {value.dtype}")
@@ -98,6 +135,9 @@ class _Encoder:
             return value
         if isinstance(value, np.ndarray):
             return {_TAG: "ndarray", "key": self.array(value, where)}
+        raise TypeError(f"cannot save {where}: {_refusal(value)}")
+
+    def nested(self, value: Any, where: str) -> Any:
         if isinstance(value, list):
             return [self.encode(v, f"{where}[{i}]") for i, v in enumerate(value)]
         if isinstance(value, tuple):
@@ -124,6 +164,10 @@ class _Encoder:
             [key if isinstance(key, str) else int(key), self.encode(v, f"{where}[{key!r}]")] for key, v in value.items()
         ]
         return {_TAG: "dict", "items": items}
+
+
+def _shortened(where: str, limit: int = 200) -> str:
+    return where if len(where) <= limit else where[:limit] + "..."
 
 
 def _refusal(value: Any) -> str:
@@ -207,8 +251,18 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
     TypeError
         ``obj`` contains something that cannot be saved without pickle (a Tensor, a Module, a function);
         the message gives the path to it. Nothing is written then.
+    SerializationError
+        ``obj`` contains itself (a reference cycle; the message gives the path to it) or nests deeper than
+        :data:`MAX_DEPTH` containers. Nothing is written then.
+    IsADirectoryError, FileNotFoundError
+        ``path`` is a directory, or its directory does not exist.
     """
-    path = os.fspath(path)
+    path = _as_path(path, "save")
+    if os.path.isdir(path):
+        raise IsADirectoryError(
+            f"cannot save to {path!r}: it is a directory; give a file path, e.g. "
+            f"{os.path.join(path, 'checkpoint.npz')!r}"
+        )
     encoder = _Encoder()
     tree = encoder.encode(obj, "obj")
     arrays = encoder.arrays
@@ -221,7 +275,10 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
     text = json.dumps(metadata, allow_nan=True)  # NaN/Infinity as Python's json writes and reads them
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
-        raise FileNotFoundError(f"cannot save to {path!r}: the directory {directory!r} does not exist")
+        raise FileNotFoundError(
+            f"cannot save to {path!r}: the directory {directory!r} does not exist; create it first "
+            "(os.makedirs(directory, exist_ok=True))"
+        )
     tmp = _create_temporary(directory, os.path.basename(path))
     try:
         with open(tmp, "wb") as f:
@@ -238,6 +295,20 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
             os.unlink(tmp)
         raise
     _fsync_directory(directory)
+
+
+def _as_path(path: Any, function: str) -> str:
+    """``os.fspath(path)``, with a message that names the argument when it is not a path."""
+    try:
+        path = os.fspath(path)
+    except TypeError:
+        raise TypeError(
+            f"{function}: path must be a str or os.PathLike (e.g. 'model.npz' or pathlib.Path), got path={path!r} "
+            f"({type(path).__name__})"
+        ) from None
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    return path
 
 
 def _create_temporary(directory: str, name: str) -> str:
@@ -280,13 +351,20 @@ def load(path: str | os.PathLike[str]) -> Any:
 
     Raises
     ------
-    FileNotFoundError
-        No such file.
+    FileNotFoundError, IsADirectoryError
+        No such file, or ``path`` is a directory.
     SerializationError
         The file is not a ``tg.save`` file, is corrupt or truncated (a checksum or the archive's structure
-        does not match), or was written by a newer version; the message names the file.
+        does not match), was written by a newer version, or its metadata nests deeper than any file ``save``
+        writes; the message names the file.
     """
-    path = os.fspath(path)
+    path = _as_path(path, "load")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"cannot load {path!r}: it is a directory; give the path of a file that tg.save wrote")
+    if not os.path.exists(path):
+        raise FileNotFoundError(
+            f"cannot load {path!r}: no such file; check the path (tg.save writes the name as given, adding no suffix)"
+        )
     with open(path, "rb") as f:
         magic = f.read(4)
     if magic != b"PK\x03\x04":
@@ -302,7 +380,7 @@ def load(path: str | os.PathLike[str]) -> Any:
             raw = npz[_METADATA]  # a plain member comes back as bytes (a .npy member of that name as an array)
             if not isinstance(raw, bytes):
                 raise SerializationError(f"{path}: not a file written by tg.save ({_METADATA} is not JSON text)")
-            metadata = json.loads(raw.decode("utf-8"))
+            metadata = _parse_metadata(raw, path)
             _check_metadata(metadata, path)
             arrays = {}
             for key, spec in metadata["arrays"].items():
@@ -324,6 +402,37 @@ def load(path: str | os.PathLike[str]) -> Any:
         raise SerializationError(
             f"{path}: cannot read it, the file is corrupt or truncated ({type(err).__name__}: {err})"
         ) from err
+
+
+def _parse_metadata(raw: bytes, path: str) -> Any:
+    """The JSON of ``metadata.json``, refused (SerializationError) when it nests deeper than a saved file can."""
+    try:
+        metadata = json.loads(raw.decode("utf-8"))
+    except RecursionError:  # json's own parser recurses once per level
+        metadata = None
+        deep = True
+    else:
+        deep = _json_depth(metadata) > _MAX_JSON_DEPTH
+    if deep:
+        raise SerializationError(
+            f"{path}: {_METADATA} nests deeper than {_MAX_JSON_DEPTH} levels, deeper than any file tg.save writes "
+            f"(objects nest at most {MAX_DEPTH} containers deep): the file is corrupt or was not written by tg.save"
+        )
+    return metadata
+
+
+def _json_depth(node: Any) -> int:
+    """The nesting depth of a JSON value, walked without recursion (a hostile file may nest very deeply)."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth > _MAX_JSON_DEPTH:
+                return depth
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _check_metadata(metadata: Any, path: str) -> None:
@@ -356,14 +465,34 @@ def save_checkpoint(
     loader: Any = None,
     history: History | None = None,
     epoch: int | None = None,
+    stop: Any = None,
+    callbacks: Any = None,
     **extra: Any,
 ) -> None:
     """Save what resuming a training run needs, in one file: ``{"model": model.state_dict(), "optimizer":
     optimizer.state_dict(), "scheduler": ..., "loader": loader.state_dict(), "history": history, "epoch": epoch,
-    **extra}`` (the entries given).
+    "stop": [each condition's state_dict()], "callbacks": [each callback's state_dict()], **extra}`` (the entries
+    given).
 
     The loader's state holds its epoch counter and shuffling seed, so that the resumed run visits the batches
-    in the same order as an uninterrupted one would. See :func:`load_checkpoint`.
+    in the same order as an uninterrupted one would; the stopping conditions' and callbacks' states (e.g.
+    ``EarlyStopping``'s best value and patience counter) let ``fit(..., resume=history)`` stop where the
+    uninterrupted run would; the History also carries the state of the ``Divergence`` check that ``fit`` added.
+    See :func:`load_checkpoint`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to write (see :func:`save`).
+    model, optimizer, scheduler, loader : objects with ``state_dict()``, optional
+    history : History, optional
+        The History of the run (``fit``'s return value, or ``state.history`` in a callback).
+    epoch : int, optional
+        A number of your choice stored as ``checkpoint["epoch"]`` (usually the epochs done).
+    stop, callbacks : one object or a sequence, optional
+        What you pass to ``fit(stop=..., callbacks=...)``; each one's ``state_dict()`` is saved in order.
+    **extra
+        More entries (numbers, strings, arrays, dicts of them).
 
     Examples
     --------
@@ -384,14 +513,55 @@ def save_checkpoint(
     for key, obj in zip(_STATEFUL, (model, optimizer, scheduler, loader), strict=True):
         if obj is not None:
             if not callable(getattr(obj, "state_dict", None)):
-                raise TypeError(f"save_checkpoint: {key} must have a state_dict() method, got {type(obj).__name__}")
+                raise TypeError(
+                    f"save_checkpoint: {key} must have a state_dict() method, got {key}={obj!r} "
+                    f"({type(obj).__name__}); pass the {key} object itself, e.g. {key}={key}"
+                )
             checkpoint[key] = obj.state_dict()
     if history is not None:
-        checkpoint["history"] = history
+        checkpoint["history"] = _history_with_fit_state(history)
     if epoch is not None:
-        checkpoint["epoch"] = epoch
+        if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
+            raise ValueError(
+                f"save_checkpoint: epoch must be an int >= 0 (the epochs done) or None, got epoch={epoch!r}; e.g. "
+                "epoch=history.n_epochs"
+            )
+        checkpoint["epoch"] = int(epoch)
+    for key, objects in (("stop", stop), ("callbacks", callbacks)):
+        if objects is not None:
+            checkpoint[key] = [state_of(obj) for obj in _objects(objects, key, "save_checkpoint")]
     checkpoint.update(extra)
     save(checkpoint, path)
+
+
+def _history_with_fit_state(history: Any) -> History:
+    """``history`` with ``fit_state`` holding the current state of the Divergence check that fit added."""
+    if not isinstance(history, History):
+        raise TypeError(
+            f"save_checkpoint: history must be the History that fit returned (or state.history), got "
+            f"history={history!r} ({type(history).__name__})"
+        )
+    divergence = getattr(history, "_fit_divergence", None)
+    if divergence is None:
+        return history
+    return dataclasses.replace(history, fit_state={"divergence": divergence.state_dict()})
+
+
+def _objects(objects: Any, key: str, function: str) -> list[Any]:
+    """``stop=`` / ``callbacks=`` as a list, as ``fit`` takes them (one object or a sequence)."""
+    items = list(objects) if isinstance(objects, (list, tuple)) else [objects]
+    for i, obj in enumerate(items):
+        if key == "stop" and not isinstance(obj, StopCondition):
+            raise TypeError(
+                f"{function}: stop must hold StopConditions (what you pass to fit(stop=...)), got {obj!r} "
+                f"({type(obj).__name__}) at stop[{i}]"
+            )
+        if isinstance(obj, (str, bytes, int, float)) or obj is None:
+            raise TypeError(
+                f"{function}: callbacks must hold callback objects (what you pass to fit(callbacks=...)), got "
+                f"{obj!r} at callbacks[{i}]"
+            )
+    return items
 
 
 def load_checkpoint(
@@ -401,33 +571,49 @@ def load_checkpoint(
     optimizer: Any = None,
     scheduler: Any = None,
     loader: Any = None,
+    stop: Any = None,
+    callbacks: Any = None,
     strict: bool = True,
 ) -> dict[str, Any]:
     """Load a checkpoint and restore the given objects from it (each with ``load_state_dict``); return the
     whole checkpoint dict (``history``, ``epoch`` and your extra entries are in it).
 
-    The objects are restored in the order model, optimizer, scheduler, loader. An object whose entry is missing
-    from the file, or whose ``load_state_dict`` refuses it (missing or unexpected keys, another shape or dtype),
-    raises ``ValueError``/``TypeError`` naming the file, the entry and the problem; that object is unchanged (a
-    model checks everything before copying), the ones before it in that order are already restored.
+    The objects are restored in the order model, optimizer, scheduler, loader, stop, callbacks. An object whose
+    entry is missing from the file, or whose ``load_state_dict`` refuses it (missing or unexpected keys, another
+    shape or dtype, the state of another class), raises ``ValueError``/``TypeError`` naming the file, the entry
+    and the problem; that object is unchanged (a model checks everything before copying; the stopping
+    conditions, and the callbacks, are loaded all or none), the ones before it in that order are already
+    restored.
+
+    To continue the run, pass the checkpoint's History to ``fit(..., resume=checkpoint["history"])`` with the
+    same ``stop`` and ``callbacks`` objects.
 
     Parameters
     ----------
     path : str or path-like
     model, optimizer, scheduler, loader : objects with ``load_state_dict``, optional
         Built by your code as for the original run (same architecture, same parameter order).
+    stop, callbacks : one object or a sequence, optional
+        The stopping conditions and callbacks of the resumed ``fit``, built as for the original run, in the
+        same order as when saving.
     strict : bool, default True
         Passed to ``model.load_state_dict``.
     """
-    path = os.fspath(path)
+    path = _as_path(path, "load_checkpoint")
+    if not isinstance(strict, (bool, np.bool_)):
+        raise TypeError(
+            f"load_checkpoint: strict must be True or False, got strict={strict!r} ({type(strict).__name__})"
+        )
     checkpoint = load(path)
     if not isinstance(checkpoint, dict):
-        raise SerializationError(f"{path}: not a checkpoint (it holds a {type(checkpoint).__name__}, not a dict)")
+        raise SerializationError(
+            f"{path}: not a checkpoint (it holds a {type(checkpoint).__name__}, not a dict); load it with tg.load, or "
+            "write checkpoints with tg.save_checkpoint"
+        )
     for key, obj in zip(_STATEFUL, (model, optimizer, scheduler, loader), strict=True):
         if obj is None:
             continue
-        if key not in checkpoint:
-            raise ValueError(f"{path}: the checkpoint has no {key!r} entry (it has {sorted(checkpoint)})")
+        _require_entry(checkpoint, key, path)
         try:
             if key == "model":
                 obj.load_state_dict(checkpoint[key], strict=strict)
@@ -436,4 +622,20 @@ def load_checkpoint(
         except (ValueError, TypeError, KeyError) as err:
             cls = TypeError if isinstance(err, TypeError) else ValueError
             raise cls(f"{path}: checkpoint[{key!r}] does not fit the {type(obj).__name__}: {err}") from err
+    for key, objects in (("stop", stop), ("callbacks", callbacks)):
+        if objects is not None:
+            items = _objects(objects, key, "load_checkpoint")
+            _require_entry(checkpoint, key, path)
+            try:
+                load_states(items, checkpoint[key], f"checkpoint[{key!r}]")
+            except (ValueError, TypeError) as err:
+                raise type(err)(f"{path}: {err}") from err
     return checkpoint
+
+
+def _require_entry(checkpoint: dict[str, Any], key: str, path: str) -> None:
+    if key not in checkpoint:
+        raise ValueError(
+            f"{path}: the checkpoint has no {key!r} entry (it has {sorted(checkpoint)}); save it with "
+            f"tg.save_checkpoint(..., {key}=...), or do not pass {key}= here"
+        )

@@ -132,7 +132,7 @@ def test_dict_configs_problem_factories_and_no_tolerance():
         (["GD"], {}, TypeError, "configs must be tg.train.Config objects"),
         (CONFIGS, {"seeds": ()}, ValueError, "needs at least one seed"),
         (CONFIGS, {"problem": lambda seed: 3}, TypeError, "problem must be a tg.train.Problem"),
-        (CONFIGS, {"tol": 0.1, "monitor": "val_accuracy"}, ValueError, "monitor 'val_accuracy' is not recorded"),
+        (CONFIGS, {"tol": 0.1, "monitor": "val_accuracy"}, ValueError, "monitor='val_accuracy' is not recorded"),
     ],
 )
 def test_compare_errors(configs, kwargs, error, match):

@@ -375,7 +375,9 @@ def test_fit_type_errors_and_mismatches():
     other_opt = tg.optim.SGD(other.parameters(), lr=0.1)
     with pytest.raises(ValueError, match="scheduler must be built over the same optimizer"):
         fit(model, loss_fn, opt, loader, epochs=1, scheduler=tg.optim.StepLR(other_opt, 1), progress=False)
-    with pytest.raises(ValueError, match="metrics compare predictions with targets, but the loader has no y"):
+    with pytest.raises(
+        ValueError, match=r"metrics \[.mse.\] compare predictions with targets, but the loader has no y"
+    ):
         fit(model, lambda out: out.mean(), opt, tg.data.DataLoader(np.zeros((4, 3))), epochs=1, metrics=["mse"])
 
 
@@ -395,3 +397,50 @@ def test_fit_explains_a_bad_loss(loss_fn, error, match):
     model, _, opt, loader = _fit_args()
     with pytest.raises(error, match=match):
         fit(model, loss_fn, opt, loader, epochs=1, progress=False)
+
+
+# ---- closure-based optimisers: fit builds the closure ----------------------------------------------------------
+
+
+def test_fit_builds_the_closure_for_an_armijo_line_search_and_steps_like_a_hand_written_loop():
+    X, y, _ = regression()
+    model = linear_model(3)
+    opt = tg.optim.GD(model.parameters(), lr=4.0, line_search="armijo")  # lr too large: it must backtrack
+    h = fit(model, F.mse_loss, opt, (X, y), epochs=5, progress=False)
+
+    ref = linear_model(3)
+    ref_opt = tg.optim.GD(ref.parameters(), lr=4.0, line_search="armijo")
+    Xt, yt = tg.Tensor(X), tg.Tensor(y)
+    losses, calls = [], 0
+
+    def closure():
+        nonlocal calls
+        calls += 1
+        ref_opt.zero_grad()
+        loss = F.mse_loss(ref(Xt), yt)
+        loss.backward()
+        return loss
+
+    for _ in range(5):
+        losses.append(float(ref_opt.step(closure).data))
+    assert h.loss == losses  # fit's recorded loss is the loss at the parameters before each step
+    assert model.weight.data.tobytes() == ref.weight.data.tobytes()
+    assert model.bias.data.tobytes() == ref.bias.data.tobytes()
+    assert opt.state[model.weight]["backtracks"] == ref_opt.state[ref.weight]["backtracks"]
+    assert calls > 2 * 5  # the start point and at least one shrunk trial per step
+    # every closure call is one more full-batch gradient evaluation, besides fit's own
+    assert h.grad_evals[-1] == len(X) * (5 + calls)
+    assert h.loss[-1] < h.loss[0]
+
+
+def test_fit_refuses_gradient_clipping_with_a_line_search_up_front():
+    X, y, _ = regression()
+    model = linear_model(3)
+    opt = tg.optim.GD(model.parameters(), lr=0.1, line_search="armijo")
+    before = model.weight.data.copy()
+    with pytest.raises(ValueError) as info:
+        fit(model, F.mse_loss, opt, (X, y), epochs=1, grad_clip=1.0, progress=False)
+    message = str(info.value)
+    assert "grad_clip=1.0 cannot be combined with GD(line_search='armijo')" in message
+    assert "pass grad_clip=None" in message
+    np.testing.assert_array_equal(model.weight.data, before)

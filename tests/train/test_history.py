@@ -141,3 +141,28 @@ def test_info_is_json_safe():
     h.info["object"] = object
     d = json.loads(h.to_json())["info"]
     assert d["array"] == 1.5 and d["object"].startswith("<class") and d["scheduler"].startswith("StepLR(")
+
+
+def test_fit_state_survives_json_with_its_arrays_exact(tmp_path):
+    X, y, _ = tg.data.make_linear_regression(20, 2, noise=0.1, seed=0)
+    tg.manual_seed(0)
+    model = tg.nn.Linear(2, 1, dtype=X.dtype)
+    h = tg.train.fit(
+        model,
+        tg.nn.functional.mse_loss,
+        tg.optim.SGD(model.parameters(), lr=0.1),
+        tg.data.DataLoader(X, y, batch_size=5, seed=0),
+        epochs=2,
+        progress=False,
+    )
+    assert h.fit_state is None  # filled by save_checkpoint, from the Divergence check fit added
+    tg.save_checkpoint(tmp_path / "c.npz", history=h)
+    saved = tg.load(tmp_path / "c.npz")["history"]
+    state = saved.fit_state["divergence"]
+    assert state["copies"] == 8 and state["first_batch_loss"] == h.loss[0]
+    assert set(state["initial_params"]) == {"weight", "bias"}  # mini-batches: the whole-set reference may be needed
+    back = History.from_json(saved.to_json())
+    for before, after in zip(state["last_steps"], back.fit_state["divergence"]["last_steps"], strict=True):
+        for name, value in before.items():
+            assert after[name].dtype == value.dtype and after[name].tobytes() == value.tobytes()
+    assert History.from_dict({k: v for k, v in h.to_dict().items() if k != "fit_state"}).fit_state is None

@@ -14,6 +14,12 @@ recorded so far, ``state.model`` / ``state.optimizer`` can be read or changed, a
 ``state.request_stop(message)`` ends training after the current iteration (or epoch), with stop reason
 ``"callback"``. Callbacks run in the order given; at each iteration and epoch end, they run before the
 stopping conditions are checked.
+
+**Resuming.** ``fit(..., resume=history)`` continues a run: ``state.resumed`` is True in every hook, and
+``on_train_begin`` is called again. Every callback has ``state_dict()`` / ``load_state_dict(state)`` for
+``tg.save_checkpoint(..., callbacks=[...])`` / ``tg.load_checkpoint(..., callbacks=[...])``; the built-in ones
+keep nothing between hooks, so their state is empty. A callback of yours that counts or remembers something
+overrides both methods (and keeps its state in ``on_train_begin`` when ``state.resumed``).
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
+
+from ._statedict import checked_state, make_state
 
 if TYPE_CHECKING:
     from .state import TrainState
@@ -64,9 +72,22 @@ class Callback:
     def on_train_end(self, state: TrainState) -> None:
         """Once, at the end; ``state.history.stop_reason`` is set."""
 
+    def state_dict(self) -> dict[str, Any]:
+        """What this callback must remember for a resumed run to go on identically: ``{"type": class name}``
+        here; override it (and :meth:`load_state_dict`) in a callback that keeps state."""
+        return make_state(self)
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict`'s output; a state of another class is refused (``ValueError``)."""
+        checked_state(self, state, ())
+
 
 class LambdaCallback(Callback):
-    """A callback from plain functions: ``LambdaCallback(on_epoch_end=lambda state: ...)``."""
+    """A callback from plain functions: ``LambdaCallback(on_epoch_end=lambda state: ...)``.
+
+    Its own state is empty: the functions are code, which a checkpoint does not hold. If they keep state (a
+    counter in a closure), save it yourself, e.g. as an extra entry of ``tg.save_checkpoint(..., counter=n)``.
+    """
 
     def __init__(
         self,
@@ -86,7 +107,10 @@ class LambdaCallback(Callback):
         for name, fn in hooks.items():
             if fn is not None:
                 if not callable(fn):
-                    raise TypeError(f"LambdaCallback: {name} must be a function of the state, got {fn!r}")
+                    raise TypeError(
+                        f"LambdaCallback: {name} must be a function of the state or None, got {name}={fn!r}; e.g. "
+                        f"LambdaCallback({name}=lambda state: print(state.epoch))"
+                    )
                 setattr(self, name, fn)  # an instance attribute shadows the no-op method
 
 
@@ -96,11 +120,18 @@ class PrintProgress(Callback):
     A plain-text alternative to the progress bar (use it with ``progress=False``), e.g. in logs::
 
         epoch   3  iters     96  loss 0.41237  val_loss 0.44120  val_accuracy 0.8700
+
+    Its state is empty: it prints what the History holds.
     """
 
     def __init__(self, every: int = 1, file: TextIO | None = None) -> None:
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ValueError(f"PrintProgress: every must be a positive int, got every={every!r}")
+            raise ValueError(f"PrintProgress: every must be a positive int (print every k epochs), got every={every!r}")
+        if file is not None and not callable(getattr(file, "write", None)):
+            raise TypeError(
+                f"PrintProgress: file must be a text stream with a write method (sys.stdout, an open file) or None, "
+                f"got file={file!r} ({type(file).__name__})"
+            )
         self.every = every
         self.file = file
 

@@ -127,8 +127,8 @@ def _record(config: Config, seed: int, h: History, tol: float | None, monitor: s
     if tol is not None:
         if monitor not in h.available_series():
             raise ValueError(
-                f"compare: monitor {monitor!r} is not recorded by configuration {config.name!r}; "
-                f"available: {h.available_series()}"
+                f"compare: monitor={monitor!r} is not recorded by configuration {config.name!r}; pass one of "
+                f"{h.available_series()}"
             )
         m = h.first_reaching(tol, monitor)
         row.update(
@@ -267,12 +267,12 @@ class Comparison:
 
     def to_dataframe(self, which: str = "records") -> Any:
         """``records`` (tidy, one row per run) or ``summary`` as a pandas DataFrame (needs pandas)."""
+        if which not in ("records", "summary"):
+            raise ValueError(f"Comparison.to_dataframe: which must be 'records' or 'summary', got which={which!r}")
         try:
             import pandas as pd
         except ImportError:
             raise ImportError("Comparison.to_dataframe needs pandas (optional): pip install pandas") from None
-        if which not in ("records", "summary"):
-            raise ValueError(f"which must be 'records' or 'summary', got {which!r}")
         return pd.DataFrame(self.records if which == "records" else self.summary)
 
 
@@ -281,14 +281,36 @@ def _as_configs(configs: Any) -> list[Config]:
         configs = [Config(name=name, **dict(kwargs)) for name, kwargs in configs.items()]
     configs = list(configs)
     if not configs:
-        raise ValueError("compare needs at least one Config")
+        raise ValueError(
+            "compare needs at least one Config, got configs=[]; e.g. [tg.train.Config('GD', lambda p: "
+            "tg.optim.GD(p, lr=0.1), epochs=50)]"
+        )
     for c in configs:
         if not isinstance(c, Config):
-            raise TypeError(f"compare: configs must be tg.train.Config objects (or a dict name -> kwargs), got {c!r}")
+            raise TypeError(
+                f"compare: configs must be tg.train.Config objects (or a dict name -> kwargs), got {c!r} "
+                f"({type(c).__name__}); e.g. tg.train.Config('GD', lambda p: tg.optim.GD(p, lr=0.1), epochs=50)"
+            )
     names = [c.name for c in configs]
     if len(set(names)) != len(names):
-        raise ValueError(f"compare: configuration names must be unique, got {names}")
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        raise ValueError(
+            f"compare: configuration names must be unique, got names {names} ({duplicates} repeated); give each "
+            "Config its own name"
+        )
     return configs
+
+
+def _as_seeds(seeds: Any) -> tuple[int, ...]:
+    if isinstance(seeds, (int, np.integer)):
+        raise TypeError(f"compare: seeds must be a sequence of ints, got seeds={seeds!r}; e.g. seeds=({seeds},)")
+    values = tuple(seeds)
+    for s in values:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+            raise TypeError(f"compare: seeds must hold ints, got {s!r} ({type(s).__name__}) in seeds={seeds!r}")
+    if not values:
+        raise ValueError("compare needs at least one seed, got seeds=(); e.g. seeds=(0, 1, 2)")
+    return tuple(int(s) for s in values)
 
 
 def _run_one(config: Config, problem: Problem, seed: int, record_params: bool | int, progress: bool) -> History:
@@ -363,18 +385,18 @@ def compare(
         ``print_summary()``.
     """
     config_list = _as_configs(configs)
-    seeds = tuple(int(s) for s in seeds)
-    if not seeds:
-        raise ValueError("compare needs at least one seed")
+    seeds = _as_seeds(seeds)
     histories: dict[str, list[History]] = {c.name: [] for c in config_list}
     records: list[dict[str, Any]] = []
     problem_name, metric_names = "problem", []
     for config in config_list:
         for seed in seeds:
-            prob = problem if isinstance(problem, Problem) else problem(seed)
+            prob = problem if isinstance(problem, Problem) or not callable(problem) else problem(seed)
             if not isinstance(prob, Problem):
                 raise TypeError(
-                    f"compare: problem must be a tg.train.Problem or a function seed -> Problem, got {prob!r}"
+                    f"compare: problem must be a tg.train.Problem or a function seed -> Problem, got {prob!r} "
+                    f"({type(prob).__name__}); e.g. tg.train.Problem(model=lambda: tg.nn.Linear(2, 1), "
+                    "loss_fn=tg.nn.functional.mse_loss, X=X, y=y)"
                 )
             problem_name = prob.name
             h = _run_one(config, prob, seed, record_params, progress)

@@ -14,6 +14,15 @@ One **epoch** is one pass over the loader (``len(loader)`` iterations); at its e
 the validation loss and the metrics are recorded, and the scheduler steps (``scheduler_interval="epoch"``).
 Stopping conditions are checked after every iteration and every epoch; the first that fires ends training
 and becomes ``history.stop_reason``.
+
+**Closure-based optimisers** (``GD(line_search="armijo")``, and any optimiser whose ``requires_closure`` is
+True) re-evaluate the loss at trial points: ``fit`` builds the closure itself (zero the gradients, recompute
+the loss on the current batch, backward, return the loss) and calls ``optimizer.step(closure)``.
+
+**Resuming.** ``fit(..., resume=history)`` continues the run that ``history`` recorded: the epoch and
+iteration counters, the gradient-evaluation count and the clock go on from it, new records are appended to
+it, budgets count the whole run (``epochs=10`` ends at epoch 10), and stopping conditions and callbacks keep
+their state (``state.resumed`` is True) instead of resetting it.
 """
 
 from __future__ import annotations
@@ -31,6 +40,7 @@ from ..data.loader import DataLoader, as_array
 from ..optim.optimizer import Optimizer
 from ..optim.schedules import LRScheduler
 from ..tensor import Tensor
+from ._statedict import load_state_of
 from .callbacks import Callback
 from .history import History, StopReason
 from .state import TrainState
@@ -85,6 +95,20 @@ def _optional_positive_int(value: Any, name: str) -> int | None:
     return int(value)
 
 
+def _needs_closure(optimizer: Optimizer) -> bool:
+    """Whether ``optimizer.step`` must be given a closure: its ``requires_closure`` says so, or (for GD, which
+    predates that attribute) it uses a line search."""
+    flag = getattr(optimizer, "requires_closure", None)
+    if flag is not None:
+        return bool(flag)
+    return getattr(optimizer, "line_search", None) is not None
+
+
+def _describe_optimizer(optimizer: Optimizer) -> str:
+    search = getattr(optimizer, "line_search", None)
+    return f"{type(optimizer).__name__}(line_search={search!r})" if search else type(optimizer).__name__
+
+
 def _as_loader(loader: Any) -> DataLoader:
     if isinstance(loader, DataLoader):
         return loader
@@ -102,12 +126,15 @@ def _as_val_data(val_data: Any) -> tuple[np.ndarray, np.ndarray | None] | None:
     if isinstance(val_data, DataLoader):
         return val_data.X, val_data.y
     if not isinstance(val_data, (tuple, list)) or len(val_data) != 2:
-        raise TypeError(f"fit: val_data must be a pair (X_val, y_val) or a DataLoader, got {type(val_data).__name__}")
+        raise TypeError(
+            f"fit: val_data must be a pair (X_val, y_val) or a DataLoader, got {type(val_data).__name__}; e.g. "
+            "val_data=(X_val, y_val)"
+        )
     X, y = as_array(val_data[0], "val_data X"), as_array(val_data[1], "val_data y", labels=True)
     if X.ndim == 0 or y.ndim == 0 or len(X) != len(y) or len(X) == 0:
         raise ValueError(
             f"fit: val_data must hold the same positive number of samples in X and y, got shapes {X.shape} and "
-            f"{y.shape}"
+            f"{y.shape}; pass val_data=(X_val, y_val) with one row of X_val per label"
         )
     return X, y
 
@@ -126,15 +153,21 @@ def _resolve_metrics(metrics: Any) -> list[tuple[str, MetricFn]]:
         if isinstance(m, str):
             fn = getattr(metrics_module, m, None)
             if fn is None or m not in metrics_module.__all__:
-                raise ValueError(f"fit: unknown metric {m!r}; tg.metrics has {sorted(metrics_module.__all__)}")
+                raise ValueError(
+                    f"fit: unknown metric {m!r} in metrics; use a name from tg.metrics "
+                    f"{sorted(metrics_module.__all__)} or a function fn(y_true, y_pred)"
+                )
             resolved.append((name or m, fn))
         elif callable(m):
             resolved.append((name or _metric_name(m), m))
         else:
-            raise TypeError(f"fit: a metric must be a name from tg.metrics or a function fn(y_true, y_pred), got {m!r}")
+            raise TypeError(
+                f"fit: a metric must be a name from tg.metrics or a function fn(y_true, y_pred), got {m!r} "
+                f"({type(m).__name__}); e.g. metrics=['accuracy']"
+            )
     names = [n for n, _ in resolved]
     if len(set(names)) != len(names):
-        raise ValueError(f"fit: metric names must be unique, got {names}; pass a dict {{name: fn}} to rename")
+        raise ValueError(f"fit: metric names must be unique, got metrics {names}; pass a dict {{name: fn}} to rename")
     return resolved
 
 
@@ -225,6 +258,7 @@ class _Trainer:
         grad_clip: float | None,
         scheduler_interval: str,
         train_loss_mode: str,
+        own_divergence: bool,
     ) -> None:
         self.state = state
         self.conditions = [divergence, *conditions]
@@ -238,8 +272,12 @@ class _Trainer:
         self.scheduler_interval = scheduler_interval
         self.full_train_loss = train_loss_mode == "full"
         self.tensors = [p for _, p in state.params]
-        self.t0 = 0.0  # time.perf_counter() when training starts
+        self.t0 = 0.0  # time.perf_counter() when training started (earlier than now by a resumed run's time)
         self.grad_evals = 0  # samples seen so far
+        self.needs_closure = _needs_closure(state.optimizer)
+        if not own_divergence:
+            # a resumed fit (or a checkpoint taken during this one) finds the check fit added through the History
+            state.history._fit_divergence = divergence  # type: ignore[attr-defined]
 
     # ---- hooks ------------------------------------------------------------------------------------------
 
@@ -274,13 +312,15 @@ class _Trainer:
         state, h = self.state, self.state.history
         if _has_modes(state.model):
             state.model.train()  # a model left in eval mode would train with its evaluation behaviour
+        if state.resumed:  # the counters go on from the history
+            state.epoch, state.iteration = h.n_epochs, h.n_iterations
         for cond in (*self.conditions, *self.budget):
             cond.on_train_begin(state)
-        if self.record_every:
+        if self.record_every and not (h.param_iterations and h.param_iterations[-1] == state.iteration):
             self._snapshot()
         self._callbacks("on_train_begin")
-        self.t0 = time.perf_counter()
-        self.grad_evals = 0
+        self.grad_evals = h.grad_evals[-1] if h.grad_evals else 0
+        self.t0 = time.perf_counter() - _elapsed(h)
         reason = None
         try:
             while reason is None:
@@ -345,12 +385,13 @@ class _Trainer:
             norm, out = math.nan, None
         lr = float(optimizer.param_groups[0]["lr"])
         self.divergence.before_step(state)
+        size = len(xb.data)
+        evaluations = 1
         if state.anomaly is None:
-            optimizer.step()
+            evaluations += self._step(xb, yb)
             if state.scheduler is not None and self.scheduler_interval == "iteration":
                 state.scheduler.step()
-        size = len(xb.data)
-        self.grad_evals += size
+        self.grad_evals += size * evaluations
         state.iteration += 1
         h.loss.append(value)
         h.grad_norm.append(norm)
@@ -361,6 +402,29 @@ class _Trainer:
         if self.record_every and state.iteration % self.record_every == 0:
             self._snapshot()
         return value, None if out is None else out.data, size
+
+    def _step(self, xb: Tensor, yb: Tensor | None) -> int:
+        """``optimizer.step()``, with a closure for the optimisers that need one; returns the closure's calls."""
+        state = self.state
+        if not self.needs_closure:
+            state.optimizer.step()
+            return 0
+        calls = 0
+
+        def closure() -> Tensor:
+            nonlocal calls
+            calls += 1
+            state.optimizer.zero_grad()
+            out = state.model(xb)
+            loss = state.loss_fn(out) if yb is None else state.loss_fn(out, yb)
+            loss.backward()
+            return loss
+
+        try:
+            state.optimizer.step(closure)
+        except AnomalyError as err:  # a trial point of the line search produced a NaN/inf under detect_anomaly
+            state.anomaly = err
+        return calls
 
     def _end_epoch(self, mean_loss: float, outputs: list[np.ndarray], targets: list[np.ndarray]) -> None:
         state, h = self.state, self.state.history
@@ -420,6 +484,12 @@ class _Trainer:
         self.progress.update(1)
 
 
+def _elapsed(h: History) -> float:
+    """The seconds a run recorded so far (0 for a new one): a resumed run's clock goes on from there."""
+    times = [*h.wall_time[-1:], *h.epoch_wall_time[-1:]]
+    return max(times) if times else 0.0
+
+
 def _check_loss(loss: Any) -> None:
     if not isinstance(loss, Tensor):
         raise TypeError(
@@ -438,7 +508,7 @@ def _check_loss(loss: Any) -> None:
         )
 
 
-def _make_progress(total: int | None, name: str) -> Any:
+def _make_progress(total: int | None, name: str, done: int = 0) -> Any:
     try:
         from tqdm.auto import tqdm
     except ImportError:
@@ -446,7 +516,7 @@ def _make_progress(total: int | None, name: str) -> Any:
             "fit(progress=True) draws a progress bar with tqdm, which is not installed: pip install tqdm "
             "(or pass progress=False)"
         ) from None
-    return tqdm(total=total, desc=name, unit="epoch", leave=True, dynamic_ncols=True)
+    return tqdm(total=total, initial=done, desc=name, unit="epoch", leave=True, dynamic_ncols=True)
 
 
 def fit(
@@ -468,6 +538,7 @@ def fit(
     scheduler_interval: str = "epoch",
     train_loss: str = "mean",
     name: str | None = None,
+    resume: History | None = None,
 ) -> History:
     r"""Train ``model`` by minimising ``loss_fn`` with ``optimizer`` over the batches of ``loader``.
 
@@ -479,7 +550,9 @@ def fit(
         ``loss_fn(predictions, y_batch)`` (or ``loss_fn(predictions)`` for a loader without targets) returns
         the loss, a one-element Tensor, e.g. ``tg.nn.functional.mse_loss`` or ``cross_entropy``.
     optimizer : Optimizer
-        Built over the model's parameters, e.g. ``tg.optim.SGD(model.parameters(), lr=0.1)``.
+        Built over the model's parameters, e.g. ``tg.optim.SGD(model.parameters(), lr=0.1)``. An optimiser whose
+        step needs a closure (``GD(line_search="armijo")``) gets one from ``fit``: it recomputes the loss on the
+        current batch and its gradient; each call counts in ``history.grad_evals``.
     loader : DataLoader or (X, y)
         The training batches; its ``batch_size`` decides between GD (full batch), SGD (1) and mini-batch SGD.
         A pair ``(X, y)`` means the full batch.
@@ -509,7 +582,7 @@ def fit(
         and metrics in its postfix. ``False`` prints nothing at all.
     grad_clip : float, optional
         Clip the global gradient norm to this value before each step (see :func:`clip_grad_norm`);
-        ``history.grad_norm`` records the norm before clipping.
+        ``history.grad_norm`` records the norm before clipping. Not with a closure-based optimiser.
     scheduler : LRScheduler, optional
         A learning-rate schedule over ``optimizer``, stepped after every epoch or every iteration.
     scheduler_interval : {"epoch", "iteration"}, default "epoch"
@@ -519,6 +592,13 @@ def fit(
         pass, the exact objective; use it to compare optimisers).
     name : str, optional
         The run's label (``history.name``), shown in the progress bar and in comparisons.
+    resume : History, optional
+        Continue the run this History recorded (e.g. ``checkpoint["history"]`` from :func:`tg.load_checkpoint
+        <tinygrad_edu.serialization.load_checkpoint>`), with the same data, metrics, ``val_data`` and
+        ``train_loss``: the epoch and iteration counters, the gradient-evaluation count and the clock go on from
+        it, new records are appended to it (it is returned), ``epochs`` and ``max_iters`` count the whole run,
+        and stopping conditions and callbacks keep their state (``state.resumed``). The Divergence check that
+        ``fit`` adds goes on with the state ``save_checkpoint`` stored in the History.
 
     Returns
     -------
@@ -539,19 +619,11 @@ def fit(
     >>> bool(abs(model.weight.data - w_true).max() < 1e-4)
     True
     """
-    if not callable(model):
-        raise TypeError(f"fit: model must be callable (a Module or a function of the batch), got {model!r}")
-    if not callable(loss_fn):
-        raise TypeError(f"fit: loss_fn must be a function (predictions, targets) -> loss Tensor, got {loss_fn!r}")
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"fit: optimizer must be a tg.optim Optimizer, got {type(optimizer).__name__}")
+    _check_callables(model, loss_fn, optimizer)
     loader = _as_loader(loader)
     epochs = _optional_positive_int(epochs, "epochs")
     max_iters = _optional_positive_int(max_iters, "max_iters")
-    conditions = _as_list(stop)
-    for c in conditions:
-        if not isinstance(c, StopCondition):
-            raise TypeError(f"fit: stop must hold StopConditions (tg.train.LossBelow(...), ...), got {c!r}")
+    conditions = _as_conditions(stop)
     if epochs is None and max_iters is None and not _has_budget(conditions):
         raise ValueError(
             "fit needs a budget, or training might never end: pass epochs=..., max_iters=..., or a MaxEpochs, "
@@ -559,40 +631,37 @@ def fit(
         )
     divergence = next((c for c in conditions if isinstance(c, Divergence)), None)
     conditions = [c for c in conditions if c is not divergence]
+    own_divergence = divergence is not None
     budget: list[StopCondition] = [MaxIters(max_iters)] if max_iters else []
     budget += [MaxEpochs(epochs)] if epochs else []
-    callback_list = _as_list(callbacks)
-    for cb in callback_list:
-        if not any(callable(getattr(cb, hook, None)) for hook in _HOOKS):
-            raise TypeError(f"fit: a callback needs at least one of the hooks {_HOOKS}, got {cb!r}")
-    if isinstance(record_params, bool) or record_params is None:
-        record_every = 1 if record_params else 0
-    else:
-        record_every = _optional_positive_int(record_params, "record_params") or 0
-    if grad_clip is not None and not (isinstance(grad_clip, (int, float)) and grad_clip > 0):
-        raise ValueError(f"fit: grad_clip must be None or a positive number (a maximal norm), got {grad_clip!r}")
-    if scheduler is not None and getattr(scheduler, "optimizer", None) is not optimizer:
-        raise ValueError(
-            "fit: the scheduler must be built over the same optimizer, e.g. tg.optim.StepLR(optimizer, 10)"
-        )
-    if scheduler_interval not in ("epoch", "iteration"):
-        raise ValueError(f"fit: scheduler_interval must be 'epoch' or 'iteration', got {scheduler_interval!r}")
-    if train_loss not in ("mean", "full"):
-        raise ValueError(f"fit: train_loss must be 'mean' or 'full', got {train_loss!r}")
+    callback_list = _as_callbacks(callbacks)
+    record_every = _record_every(record_params)
+    _check_settings(optimizer, progress, grad_clip, scheduler, scheduler_interval, train_loss, name)
     val = _as_val_data(val_data)
     metric_fns = _resolve_metrics(metrics)
     if metric_fns and loader.y is None:
-        raise ValueError("fit: metrics compare predictions with targets, but the loader has no y")
+        raise ValueError(
+            f"fit: metrics {[n for n, _ in metric_fns]} compare predictions with targets, but the loader has no y; "
+            "pass DataLoader(X, y) or drop metrics"
+        )
 
     run_name = name if name is not None else f"{type(optimizer).__name__}, {loader.mode} (batch {loader.batch_size})"
     settings = {"epochs": epochs, "max_iters": max_iters, "grad_clip": grad_clip, "train_loss": train_loss}
     settings["scheduler"] = None if scheduler is None else repr(scheduler)
     settings["scheduler_interval"] = scheduler_interval
-    history = History(name=run_name, train_loss_mode=train_loss, info=_run_info(optimizer, loader, settings))
-    for metric_name, _ in metric_fns:
-        history.metrics[metric_name] = []
-        if val is not None:
-            history.metrics["val_" + metric_name] = []
+    info = _run_info(optimizer, loader, settings)
+    if resume is None:
+        history = History(name=run_name, train_loss_mode=train_loss, info=info)
+        for metric_name, _ in metric_fns:
+            history.metrics[metric_name] = []
+            if val is not None:
+                history.metrics["val_" + metric_name] = []
+    else:
+        history = _resumable(resume, train_loss, metric_fns, val)
+        history.info.update(info)
+        if name is not None:
+            history.name = name
+        divergence = divergence or _resumed_divergence(history)
     state = TrainState(
         model=model,
         loss_fn=loss_fn,
@@ -602,7 +671,9 @@ def fit(
         params=_named_params(model, optimizer),
         val_data=val,
         scheduler=scheduler,
+        resumed=resume is not None,
     )
+    done = history.n_epochs
     total = epochs if epochs else (math.ceil(max_iters / len(loader)) if max_iters else None)
     trainer = _Trainer(
         state,
@@ -612,9 +683,144 @@ def fit(
         callbacks=callback_list,
         metrics=metric_fns,
         record_every=record_every,
-        progress=_make_progress(total, run_name) if progress else None,
+        progress=_make_progress(total, run_name, done) if progress else None,
         grad_clip=None if grad_clip is None else float(grad_clip),
         scheduler_interval=scheduler_interval,
         train_loss_mode=train_loss,
+        own_divergence=own_divergence,
     )
     return trainer.run()
+
+
+def _check_callables(model: Any, loss_fn: Any, optimizer: Any) -> None:
+    if not callable(model):
+        raise TypeError(
+            f"fit: model must be callable (a Module or a function of the batch), got model={model!r} "
+            f"({type(model).__name__}); e.g. tg.nn.Linear(3, 1)"
+        )
+    if not callable(loss_fn):
+        raise TypeError(
+            f"fit: loss_fn must be a function (predictions, targets) -> loss Tensor, got loss_fn={loss_fn!r}; e.g. "
+            "tg.nn.functional.mse_loss"
+        )
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            f"fit: optimizer must be a tg.optim Optimizer, got optimizer={optimizer!r} ({type(optimizer).__name__}); "
+            "e.g. tg.optim.SGD(model.parameters(), lr=0.1)"
+        )
+
+
+def _as_conditions(stop: Any) -> list[StopCondition]:
+    conditions = _as_list(stop)
+    for c in conditions:
+        if not isinstance(c, StopCondition):
+            raise TypeError(
+                f"fit: stop must hold StopConditions, got {c!r} ({type(c).__name__}) in stop; e.g. "
+                "stop=[tg.train.LossBelow(1e-3)]"
+            )
+    return conditions
+
+
+def _as_callbacks(callbacks: Any) -> list[Any]:
+    callback_list = _as_list(callbacks)
+    for cb in callback_list:
+        if not any(callable(getattr(cb, hook, None)) for hook in _HOOKS):
+            raise TypeError(
+                f"fit: a callback needs at least one of the hooks {_HOOKS}, got {cb!r} ({type(cb).__name__}) in "
+                "callbacks; subclass tg.train.Callback or use tg.train.LambdaCallback(on_epoch_end=...)"
+            )
+    return callback_list
+
+
+def _record_every(record_params: Any) -> int:
+    if isinstance(record_params, bool) or record_params is None:
+        return 1 if record_params else 0
+    if isinstance(record_params, (int, np.integer)):
+        return _optional_positive_int(record_params, "record_params") or 0
+    raise TypeError(
+        f"fit: record_params must be True, False or a positive int (every k iterations), got "
+        f"record_params={record_params!r} ({type(record_params).__name__})"
+    )
+
+
+def _check_settings(
+    optimizer: Optimizer,
+    progress: Any,
+    grad_clip: Any,
+    scheduler: Any,
+    scheduler_interval: Any,
+    train_loss: Any,
+    name: Any,
+) -> None:
+    """The keyword arguments that are checked on their own (the others need the loader or the data)."""
+    if not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"fit: progress must be True or False, got progress={progress!r} ({type(progress).__name__})")
+    ok = isinstance(grad_clip, (int, float, np.integer, np.floating)) and not isinstance(grad_clip, bool)
+    if grad_clip is not None and not (ok and grad_clip > 0):
+        raise ValueError(
+            f"fit: grad_clip must be None or a positive number (a maximal norm), got grad_clip={grad_clip!r}; e.g. "
+            "grad_clip=1.0"
+        )
+    if grad_clip is not None and _needs_closure(optimizer):
+        raise ValueError(
+            f"fit: grad_clip={grad_clip!r} cannot be combined with {_describe_optimizer(optimizer)}: its step "
+            "recomputes the gradient through a closure, so a clipped gradient would not be the one it steps along; "
+            "pass grad_clip=None, or an optimiser without a line search"
+        )
+    if scheduler is not None and getattr(scheduler, "optimizer", None) is not optimizer:
+        raise ValueError(
+            f"fit: the scheduler must be built over the same optimizer, got scheduler={scheduler!r} over another "
+            "one; e.g. tg.optim.StepLR(optimizer, 10)"
+        )
+    if scheduler_interval not in ("epoch", "iteration"):
+        raise ValueError(
+            f"fit: scheduler_interval must be 'epoch' or 'iteration', got scheduler_interval={scheduler_interval!r}"
+        )
+    if train_loss not in ("mean", "full"):
+        raise ValueError(f"fit: train_loss must be 'mean' or 'full', got train_loss={train_loss!r}")
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"fit: name must be a str (the run's label) or None, got name={name!r} ({type(name).__name__})")
+
+
+def _resumable(history: Any, train_loss: str, metric_fns: list[tuple[str, MetricFn]], val: Any) -> History:
+    """The History that ``fit(..., resume=history)`` appends to, after checking that it fits this call."""
+    if not isinstance(history, History):
+        raise TypeError(
+            f"fit: resume must be the History of the run to continue (e.g. checkpoint['history'] from "
+            f"tg.load_checkpoint), got resume={history!r} ({type(history).__name__})"
+        )
+    if history.train_loss_mode != train_loss:
+        raise ValueError(
+            f"fit: resume=history was recorded with train_loss={history.train_loss_mode!r}, this call has "
+            f"train_loss={train_loss!r}; pass train_loss={history.train_loss_mode!r} to continue it"
+        )
+    expected = [n for n, _ in metric_fns] + (["val_" + n for n, _ in metric_fns] if val is not None else [])
+    if sorted(history.metrics) != sorted(expected):
+        raise ValueError(
+            f"fit: resume=history records the metrics {sorted(history.metrics)}, this call would record "
+            f"{sorted(expected)}; pass the same metrics (and val_data) as the run you continue"
+        )
+    if history.n_epochs and bool(history.val_loss) != (val is not None):
+        had = "had val_data" if history.val_loss else "had no val_data"
+        raise ValueError(
+            f"fit: resume=history {had}, this call {'has none' if val is None else 'has some'}; pass the same "
+            "val_data as the run you continue"
+        )
+    return history
+
+
+def _resumed_divergence(history: History) -> Divergence | None:
+    """The Divergence check that fit added to the run being resumed: the same object in the same session, or
+    a new one with the state that ``save_checkpoint`` stored in ``history.fit_state``."""
+    live = getattr(history, "_fit_divergence", None)
+    if isinstance(live, Divergence):
+        return live
+    saved = (history.fit_state or {}).get("divergence")
+    if saved is None:
+        return None
+    divergence = Divergence()
+    try:
+        load_state_of(divergence, saved)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"fit: resume=history holds a Divergence state that cannot be loaded: {err}") from err
+    return divergence

@@ -135,6 +135,11 @@ class History:
 
     **Labels**: ``name`` (the run's label, e.g. "SGD (batch 32), seed 0"), ``train_loss_mode`` ("mean" or
     "full") and ``info`` (a JSON-serialisable dict of settings: optimiser, learning rate, batch size, ...).
+
+    **Resuming**: ``fit_state`` (dict or None) is what ``fit(..., resume=history)`` needs besides the objects you
+    pass it: the state of the ``Divergence`` check that ``fit`` added itself (None when you passed your own, or
+    before the run ended). The epoch and iteration counters, the gradient-evaluation count and the clock go on
+    from the recorded series.
     """
 
     name: str = "run"
@@ -158,6 +163,7 @@ class History:
     events: list[str] = field(default_factory=list)
     train_loss_mode: str = "mean"
     info: dict[str, Any] = field(default_factory=dict)
+    fit_state: dict[str, Any] | None = None
 
     # ---- sizes and axes ---------------------------------------------------------------------------------
 
@@ -191,7 +197,10 @@ class History:
             return getattr(self, name)
         if name in self.metrics:
             return self.metrics[name]
-        raise KeyError(f"History has no series {name!r}; available: {self.available_series()}")
+        raise KeyError(
+            f"History has no series {name!r}; pass one of the available names {self.available_series()} (metrics "
+            "need fit(..., metrics=[...]), val_loss needs val_data)"
+        )
 
     def available_series(self) -> list[str]:
         """The names :meth:`series` accepts for this run."""
@@ -229,7 +238,12 @@ class History:
         is that iteration. The milestone says how many iterations, gradient evaluations and seconds it took.
         """
         if mode not in ("min", "max"):
-            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+            raise ValueError(f"first_reaching: mode must be 'min' or 'max', got mode={mode!r}")
+        if isinstance(tol, bool) or not isinstance(tol, (int, float, np.integer, np.floating)):
+            raise TypeError(
+                f"first_reaching: tol must be a number (the target value of {monitor!r}), got tol={tol!r} "
+                f"({type(tol).__name__}); e.g. history.first_reaching(0.01)"
+            )
         values = self.series(monitor)
         per_iteration = monitor in ITERATION_SERIES
         for i, v in enumerate(values):
@@ -273,13 +287,22 @@ class History:
         )
         d["last_good_iteration"] = self.last_good_iteration
         d["info"] = _jsonable(self.info)
+        d["fit_state"] = _encode_tree(self.fit_state)
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> History:
         """Rebuild a History from :meth:`to_dict`'s output."""
+        if not isinstance(d, dict):
+            raise TypeError(
+                f"History.from_dict: d must be a dict made by History.to_dict(), got {type(d).__name__}; for a JSON "
+                "string use History.from_json"
+            )
         if d.get("format") != _FORMAT:
-            raise ValueError(f"not a History dict (format {d.get('format')!r}, expected {_FORMAT!r})")
+            raise ValueError(
+                f"History.from_dict: not a History dict (format {d.get('format')!r}, expected {_FORMAT!r}); pass a "
+                "dict made by History.to_dict()"
+            )
         h = cls(name=d["name"], train_loss_mode=d["train_loss_mode"], info=dict(d["info"]))
         for key in (*_ITERATION_FIELDS, *_EPOCH_FIELDS, "param_iterations", "events"):
             setattr(h, key, list(d[key]))
@@ -289,6 +312,7 @@ class History:
         lg = d["last_good_params"]
         h.last_good_params = None if lg is None else {k: _decode_array(a) for k, a in lg.items()}
         h.last_good_iteration = d["last_good_iteration"]
+        h.fit_state = _decode_tree(d.get("fit_state"))  # absent from dicts written before it existed
         return h
 
     def to_json(self, indent: int | None = None) -> str:
@@ -299,11 +323,23 @@ class History:
     @classmethod
     def from_json(cls, text: str) -> History:
         """Rebuild a History from :meth:`to_json`'s output."""
-        return cls.from_dict(json.loads(text))
+        if not isinstance(text, (str, bytes, bytearray)):
+            raise TypeError(
+                f"History.from_json: text must be the JSON string made by History.to_json(), got {type(text).__name__}"
+            )
+        try:
+            d = json.loads(text)
+        except (json.JSONDecodeError, RecursionError) as err:
+            raise ValueError(
+                f"History.from_json: text is not valid JSON ({err}); pass the string made by History.to_json()"
+            ) from None
+        return cls.from_dict(d)
 
     def to_dataframe(self, level: str = "iteration") -> Any:
         """The per-iteration (``level="iteration"``) or per-epoch (``level="epoch"``) series as a pandas
         DataFrame, one row per iteration or epoch. Needs pandas (``pip install pandas``)."""
+        if level not in ("iteration", "epoch"):
+            raise ValueError(f"to_dataframe: level must be 'iteration' or 'epoch', got level={level!r}")
         try:
             import pandas as pd
         except ImportError:
@@ -322,7 +358,7 @@ class History:
                 cols["val_loss"] = self.val_loss
             cols.update(self.metrics)
             return pd.DataFrame(cols)
-        raise ValueError(f"level must be 'iteration' or 'epoch', got {level!r}")
+        raise ValueError(f"to_dataframe: level must be 'iteration' or 'epoch', got level={level!r}")
 
 
 def _encode_array(a: np.ndarray) -> dict[str, Any]:
@@ -331,6 +367,30 @@ def _encode_array(a: np.ndarray) -> dict[str, Any]:
 
 def _decode_array(d: dict[str, Any]) -> np.ndarray:
     return np.asarray(d["data"], dtype=np.dtype(d["dtype"])).reshape(d["shape"])
+
+
+def _encode_tree(value: Any) -> Any:
+    """Nested dicts and lists with numpy arrays in them, as JSON types (an array becomes ``{"__array__": ...}``)."""
+    if isinstance(value, np.ndarray):
+        return {"__array__": _encode_array(value)}
+    if isinstance(value, dict):
+        return {str(k): _encode_tree(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode_tree(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _decode_tree(value: Any) -> Any:
+    """The inverse of :func:`_encode_tree`."""
+    if isinstance(value, dict):
+        if set(value) == {"__array__"}:
+            return _decode_array(value["__array__"])
+        return {k: _decode_tree(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode_tree(v) for v in value]
+    return value
 
 
 def _jsonable(value: Any) -> Any:

@@ -39,6 +39,10 @@ class TrainState:
     anomaly : AnomalyError or None
         Set when anomaly detection (``tg.detect_anomaly()``) stopped an iteration's forward or backward pass
         with a NaN/inf; ``Divergence`` then ends training with the error's report as its stop reason.
+    resumed : bool
+        True when this fit continues an earlier run (``fit(..., resume=history)``): ``epoch`` and ``iteration``
+        start where it ended, and stopping conditions and callbacks keep their (loaded) state instead of
+        resetting it in ``on_train_begin``.
     """
 
     def __init__(
@@ -52,6 +56,7 @@ class TrainState:
         params: Sequence[tuple[str, Tensor]],
         val_data: tuple[np.ndarray, np.ndarray | None] | None = None,
         scheduler: Any = None,
+        resumed: bool = False,
     ) -> None:
         self.model = model
         self.loss_fn = loss_fn
@@ -67,6 +72,7 @@ class TrainState:
         self.stop_reason: StopReason | None = None
         self.requested_stop: StopReason | None = None
         self.anomaly: AnomalyError | None = None
+        self.resumed = resumed
 
     # ---- stopping ---------------------------------------------------------------------------------------
 
@@ -75,6 +81,11 @@ class TrainState:
 
         The History's ``stop_reason`` gets ``code`` and ``message``, and the epoch and iteration of the call.
         """
+        if not isinstance(code, str) or not code:
+            raise TypeError(
+                f"request_stop: code must be a non-empty str (the stop reason's short name), got code={code!r}; e.g. "
+                "state.request_stop('target reached', code='target')"
+            )
         if self.requested_stop is None:
             self.requested_stop = StopReason(code, str(message), self.epoch, self.iteration)
 
@@ -96,7 +107,28 @@ class TrainState:
         return {name: p.data.copy() for name, p in self.params}
 
     def restore(self, snapshot: dict[str, np.ndarray]) -> None:
-        """Copy a :meth:`snapshot` back into the parameters, in place (the optimiser keeps its references)."""
+        """Copy a :meth:`snapshot` back into the parameters, in place (the optimiser keeps its references).
+
+        The snapshot must hold every parameter's name with an array of its shape; otherwise ``ValueError``
+        (naming the parameter) and no parameter changes.
+        """
+        if not isinstance(snapshot, dict):
+            raise TypeError(
+                f"restore: snapshot must be a dict of parameter name -> array, as state.snapshot() makes, got "
+                f"{type(snapshot).__name__}"
+            )
+        for name, p in self.params:
+            if name not in snapshot:
+                raise ValueError(
+                    f"restore: the snapshot has no parameter {name!r} (it has {sorted(snapshot)}); pass a dict made "
+                    "by state.snapshot() for this model"
+                )
+            shape = np.shape(snapshot[name])
+            if shape != p.data.shape:
+                raise ValueError(
+                    f"restore: parameter {name!r} has shape {p.data.shape}, the snapshot's value has shape {shape}; "
+                    "pass a dict made by state.snapshot() for this model"
+                )
         for name, p in self.params:
             np.copyto(p.data, snapshot[name])
 

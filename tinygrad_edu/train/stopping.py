@@ -27,6 +27,14 @@ is the practical test when the minimal value is unknown. ``MaxEpochs``, ``MaxIte
 the model over-fits the training set. ``Divergence`` is a *safety* check.
 
 Write your own by subclassing :class:`StopCondition`: set ``code`` and ``events`` and implement ``check``.
+
+**Resuming.** Every condition has ``state_dict()`` / ``load_state_dict(state)``: what it must remember to go on
+exactly as an uninterrupted run would (``EarlyStopping``'s best value, counter and best parameters,
+``Divergence``'s initial loss and last good parameters, the states of a combination's conditions). The
+budgets and thresholds have none: they decide from the History, which a resumed ``fit(..., resume=history)``
+continues (its epoch and iteration counters and its clock). ``tg.save_checkpoint(..., stop=[...])`` saves
+them and ``tg.load_checkpoint(..., stop=[...])`` loads them; a resumed fit keeps the loaded state where a new
+fit would reset it.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._statedict import checked_state, load_states, make_state
 from .history import ITERATION_SERIES, StopReason
 
 if TYPE_CHECKING:
@@ -64,12 +73,64 @@ def _positive_int(value: Any, name: str, owner: str) -> int:
     return int(value)
 
 
-def _number(value: Any, name: str, owner: str, *, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or math.isnan(value):
-        raise TypeError(f"{owner}: {name} must be a number, got {name}={value!r}")
+def _flag(value: Any, name: str, owner: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{owner}: {name} must be True or False, got {name}={value!r} ({type(value).__name__})")
+    return bool(value)
+
+
+def _monitor(value: Any, owner: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(
+            f"{owner}: monitor must be the name of a recorded series (a str such as 'train_loss', 'val_loss' or "
+            f"'val_accuracy'), got monitor={value!r} ({type(value).__name__})"
+        )
+    return value
+
+
+def _number(value: Any, name: str, owner: str, *, positive: bool = False, allow_nan: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{owner}: {name} must be a number, got {name}={value!r} ({type(value).__name__})")
+    if math.isnan(value) and not allow_nan:
+        raise ValueError(f"{owner}: {name} must be a number, not NaN, got {name}={value!r}")
     if positive and not value > 0:
         raise ValueError(f"{owner}: {name} must be > 0, got {name}={value!r}")
     return float(value)
+
+
+def _count(value: Any, name: str, owner: str) -> int:
+    """A saved counter: an int >= 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"{owner}: {name} must be an int >= 0, got {name}={value!r}; pass a dict made by state_dict()")
+    return int(value)
+
+
+def _params_or_none(value: Any, name: str, owner: str) -> dict[str, np.ndarray] | None:
+    """A saved parameter snapshot (name -> array) or None, copied."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(isinstance(a, np.ndarray) for a in value.values()):
+        raise TypeError(
+            f"{owner}: {name} must be None or a dict of parameter name -> numpy array, got {type(value).__name__}; "
+            "pass a dict made by state_dict()"
+        )
+    return {k: a.copy() for k, a in value.items()}
+
+
+def _check_snapshot(snapshot: dict[str, np.ndarray], state: TrainState, what: str) -> None:
+    """Refuse a loaded parameter snapshot that does not fit this run's parameters (names and shapes)."""
+    names = [name for name, _ in state.params]
+    if sorted(snapshot) != sorted(names):
+        raise ValueError(
+            f"{what} are for the parameters {sorted(snapshot)}, but this run trains {sorted(names)}; load the state "
+            "saved for this model"
+        )
+    for name, p in state.params:
+        if snapshot[name].shape != p.data.shape:
+            raise ValueError(
+                f"{what}: parameter {name!r} has shape {snapshot[name].shape} there but {p.data.shape} in the model; "
+                "load the state saved for this model"
+            )
 
 
 def _events_for(monitor: str) -> frozenset[str]:
@@ -99,14 +160,27 @@ class StopCondition:
     Subclasses set ``code`` (the short name in the stop reason) and ``events`` (``{"iteration"}`` and/or
     ``{"epoch"}``: when ``fit`` calls :meth:`check`) and implement :meth:`check`, which returns a
     :class:`StopReason` (via ``state.reason(self.code, message)``) to stop, or None to go on. Conditions that
-    keep state reset it in :meth:`on_train_begin`, so that one object can serve several runs.
+    keep state reset it in :meth:`on_train_begin`, so that one object can serve several runs, except when
+    ``state.resumed`` is True (``fit(..., resume=history)`` continues a run); they save and load that state with
+    :meth:`state_dict` and :meth:`load_state_dict`.
     """
 
     code: str = "custom"
     events: frozenset[str] = frozenset({"iteration", "epoch"})
 
     def on_train_begin(self, state: TrainState) -> None:
-        """Reset, and validate against the run (e.g. that the monitored series exists)."""
+        """Validate against the run (e.g. that the monitored series exists) and reset, unless ``state.resumed``."""
+
+    def state_dict(self) -> dict[str, Any]:
+        """What this condition must remember for a resumed run to stop exactly where an uninterrupted one
+        would: ``{"type": class name, ...}``. The base class remembers nothing; override both methods (and keep
+        the state in :meth:`on_train_begin` when ``state.resumed``) in a condition that keeps state."""
+        return make_state(self)
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict`'s output. A state of another class, or one without its keys, is refused
+        with a ``ValueError`` that names the problem, before anything changes."""
+        checked_state(self, state, ())
 
     def check(self, state: TrainState) -> StopReason | None:
         """Return a StopReason to stop training now, None to continue."""
@@ -131,10 +205,16 @@ class _Combination(StopCondition):
         flat: list[StopCondition] = []
         for c in conditions:
             if not isinstance(c, StopCondition):
-                raise TypeError(f"{type(self).__name__} combines StopConditions, got {c!r}")
+                raise TypeError(
+                    f"{type(self).__name__} combines StopConditions, got {c!r} ({type(c).__name__}); pass objects "
+                    "such as tg.train.LossBelow(1e-3)"
+                )
             flat.extend(c.conditions if type(c) is type(self) else [c])  # (a | b) | c is AnyOf(a, b, c)
         if not flat:
-            raise ValueError(f"{type(self).__name__} needs at least one condition")
+            raise ValueError(
+                f"{type(self).__name__} needs at least one condition, got none; e.g. "
+                f"{type(self).__name__}(tg.train.LossBelow(1e-3), tg.train.MaxEpochs(100))"
+            )
         self.conditions: list[StopCondition] = flat
         self.events = frozenset().union(*(c.events for c in flat))
 
@@ -145,6 +225,15 @@ class _Combination(StopCondition):
     def on_train_end(self, state: TrainState) -> None:
         for c in self.conditions:
             c.on_train_end(state)
+
+    def state_dict(self) -> dict[str, Any]:
+        """``{"type": ..., "conditions": [each condition's state_dict()]}``."""
+        return make_state(self, conditions=[c.state_dict() for c in self.conditions])
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Load each condition's state (all or none)."""
+        state = checked_state(self, state, ("conditions",))
+        load_states(self.conditions, state["conditions"], f"{type(self).__name__}.load_state_dict: conditions")
 
     def __repr__(self) -> str:
         sep = " | " if isinstance(self, AnyOf) else " & "
@@ -170,9 +259,31 @@ class AllOf(_Combination):
     condition's most recent answer is "stop". Its code joins the codes with ``+``.
     """
 
+    def __init__(self, *conditions: StopCondition) -> None:
+        super().__init__(*conditions)
+        self._latest: list[StopReason | None] = [None] * len(self.conditions)
+
     def on_train_begin(self, state: TrainState) -> None:
         super().on_train_begin(state)
-        self._latest: list[StopReason | None] = [None] * len(self.conditions)
+        if not state.resumed:
+            self._latest = [None] * len(self.conditions)
+
+    def state_dict(self) -> dict[str, Any]:
+        """The conditions' states and the most recent answer of each (a StopReason or None)."""
+        return {**super().state_dict(), "latest": list(self._latest)}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        checked = checked_state(self, state, ("conditions", "latest"))
+        latest = checked["latest"]
+        if not isinstance(latest, (list, tuple)) or len(latest) != len(self.conditions):
+            raise ValueError(
+                f"AllOf.load_state_dict: 'latest' must hold one answer per condition ({len(self.conditions)}), got "
+                f"{latest!r}; pass a dict made by AllOf.state_dict()"
+            )
+        if not all(r is None or isinstance(r, StopReason) for r in latest):
+            raise TypeError(f"AllOf.load_state_dict: 'latest' must hold StopReasons or None, got {latest!r}")
+        super().load_state_dict(state)
+        self._latest = list(latest)
 
     def check(self, state: TrainState) -> StopReason | None:
         for i, c in enumerate(self.conditions):
@@ -257,7 +368,7 @@ class LossBelow(StopCondition):
 
     def __init__(self, tol: float, monitor: str = "train_loss") -> None:
         self.tol = _number(tol, "tol", "LossBelow")
-        self.monitor = monitor
+        self.monitor = _monitor(monitor, "LossBelow")
         self.events = _events_for(monitor)
 
     def on_train_begin(self, state: TrainState) -> None:
@@ -293,7 +404,7 @@ class RelativeImprovementBelow(StopCondition):
     def __init__(self, tol: float, window: int = 5, monitor: str = "train_loss") -> None:
         self.tol = _number(tol, "tol", "RelativeImprovementBelow")
         self.window = _positive_int(window, "window", "RelativeImprovementBelow")
-        self.monitor = monitor
+        self.monitor = _monitor(monitor, "RelativeImprovementBelow")
         self.events = _events_for(monitor)
 
     def on_train_begin(self, state: TrainState) -> None:
@@ -368,6 +479,13 @@ class EarlyStopping(StopCondition):
     Attributes
     ----------
     best : float;  best_epoch : int;  wait : int (epochs since the last improvement)
+
+    Notes
+    -----
+    Its state (:meth:`state_dict`) is ``best``, ``best_epoch``, ``wait``, the best parameters, and the
+    parameters that the end-of-training restore replaced. A resumed fit (``fit(..., resume=history)``) puts
+    those back first (and says so in ``history.events``), so that training goes on from where it was, not
+    from the best epoch, exactly as an uninterrupted run would.
     """
 
     code = "early_stopping"
@@ -382,18 +500,19 @@ class EarlyStopping(StopCondition):
         restore_best: bool = True,
     ) -> None:
         if isinstance(patience, bool) or not isinstance(patience, (int, np.integer)) or patience < 0:
-            raise ValueError(f"EarlyStopping: patience must be an int >= 0, got patience={patience!r}")
+            raise ValueError(f"EarlyStopping: patience must be an int >= 0 (epochs), got patience={patience!r}")
         self.patience = int(patience)
         self.min_delta = abs(_number(min_delta, "min_delta", "EarlyStopping"))
-        if monitor in ITERATION_SERIES:
+        if _monitor(monitor, "EarlyStopping") in ITERATION_SERIES:
             raise ValueError(
-                f"EarlyStopping monitors a per-epoch series (val_loss, train_loss, a metric), not {monitor!r}"
+                f"EarlyStopping monitors a per-epoch series, got monitor={monitor!r} (a per-iteration series); use "
+                "monitor='val_loss', 'train_loss' or a metric such as 'val_accuracy'"
             )
         self.monitor = monitor
         if mode not in ("auto", "min", "max"):
             raise ValueError(f"EarlyStopping: mode must be 'auto', 'min' or 'max', got mode={mode!r}")
         self.mode = mode
-        self.restore_best = bool(restore_best)
+        self.restore_best = _flag(restore_best, "restore_best", "EarlyStopping")
         self._reset()
 
     def _reset(self) -> None:
@@ -401,6 +520,31 @@ class EarlyStopping(StopCondition):
         self.best_epoch = 0
         self.wait = 0
         self._best_params: dict[str, np.ndarray] | None = None
+        self._replaced: dict[str, np.ndarray] | None = None  # the parameters the end-of-training restore replaced
+
+    _STATE_KEYS = ("best", "best_epoch", "wait", "best_params", "replaced_params")
+
+    def state_dict(self) -> dict[str, Any]:
+        """``best``, ``best_epoch``, ``wait``, ``best_params`` (with ``restore_best``) and ``replaced_params``
+        (the parameters at the end of training that the restore replaced; None if it restored nothing)."""
+        return make_state(
+            self,
+            best=self.best,
+            best_epoch=self.best_epoch,
+            wait=self.wait,
+            best_params=self._best_params,
+            replaced_params=self._replaced,
+        )
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        state = checked_state(self, state, self._STATE_KEYS)
+        best = _number(state["best"], "best", "EarlyStopping.load_state_dict", allow_nan=True)
+        best_epoch = _count(state["best_epoch"], "best_epoch", "EarlyStopping.load_state_dict")
+        wait = _count(state["wait"], "wait", "EarlyStopping.load_state_dict")
+        best_params = _params_or_none(state["best_params"], "best_params", "EarlyStopping.load_state_dict")
+        replaced = _params_or_none(state["replaced_params"], "replaced_params", "EarlyStopping.load_state_dict")
+        self.best, self.best_epoch, self.wait = best, best_epoch, wait
+        self._best_params, self._replaced = best_params, replaced
 
     @property
     def resolved_mode(self) -> str:
@@ -411,7 +555,20 @@ class EarlyStopping(StopCondition):
 
     def on_train_begin(self, state: TrainState) -> None:
         _check_monitor(self.monitor, "EarlyStopping", state)
-        self._reset()
+        if not state.resumed:
+            self._reset()
+            return
+        for what, snapshot in (("best_params", self._best_params), ("replaced_params", self._replaced)):
+            if snapshot is not None:
+                _check_snapshot(snapshot, state, f"EarlyStopping: the loaded {what}")
+        if self._replaced is not None:
+            # the previous fit ended by restoring the best epoch; an uninterrupted run would have gone on
+            state.restore(self._replaced)
+            self._replaced = None
+            state.history.events.append(
+                f"EarlyStopping put back the parameters of epoch {state.epoch} (replaced by the best epoch's at the "
+                "end of the previous fit) to resume training"
+            )
 
     def _improved(self, value: float) -> bool:
         if math.isnan(self.best):
@@ -438,6 +595,7 @@ class EarlyStopping(StopCondition):
 
     def on_train_end(self, state: TrainState) -> None:
         if self.restore_best and self._best_params is not None and self.best_epoch != state.history.n_epochs:
+            self._replaced = state.snapshot()  # a resumed fit goes on from these
             state.restore(self._best_params)
             state.history.events.append(
                 f"EarlyStopping restored the parameters of epoch {self.best_epoch} "
@@ -492,28 +650,88 @@ class Divergence(StopCondition):
     def __init__(self, factor: float = 1e4, keep_last_good: bool = True, restore: bool = False) -> None:
         self.factor = _number(factor, "factor", "Divergence", positive=True)
         if self.factor <= 1:
-            raise ValueError(f"Divergence: factor must be > 1 (a multiple of the initial loss), got factor={factor!r}")
-        self.keep_last_good = bool(keep_last_good)
-        self.restore = bool(restore)
+            raise ValueError(
+                f"Divergence: factor must be > 1 (a multiple of the initial loss, e.g. 1e4), got factor={factor!r}"
+            )
+        self.keep_last_good = _flag(keep_last_good, "keep_last_good", "Divergence")
+        self.restore = _flag(restore, "restore", "Divergence")
         if self.restore and not self.keep_last_good:
-            raise ValueError("Divergence: restore=True needs keep_last_good=True (the copies to restore from)")
+            raise ValueError(
+                "Divergence: restore=True needs keep_last_good=True (the copies to restore from), got "
+                "keep_last_good=False; pass keep_last_good=True or restore=False"
+            )
+        self._reset()
+        self._full_batch = False
+        self._fired = False
 
-    def on_train_begin(self, state: TrainState) -> None:
-        self._buffers: list[list[np.ndarray]] = []
-        if self.keep_last_good:
-            self._buffers = [[np.empty_like(p.data) for _, p in state.params] for _ in range(2)]
-        self._initial = state.snapshot()  # for the whole-set reference, computed only if ever needed
+    def _reset(self) -> None:
+        """The state of a run that has not started."""
+        self._buffers: list[dict[str, np.ndarray]] = []  # the parameters before the last two steps
+        self._initial: dict[str, np.ndarray] | None = None  # for the whole-set reference, only if ever needed
         self._first_batch_loss: float | None = None
         self._full_initial: float | None = None
+        self._copies = 0  # before_step calls: fit makes one per step (a Divergence nested in AnyOf gets none)
+
+    _STATE_KEYS = ("first_batch_loss", "full_initial", "initial_params", "last_steps", "copies")
+
+    def state_dict(self) -> dict[str, Any]:
+        """``first_batch_loss`` and ``full_initial`` (the reference losses, None until known), ``initial_params``
+        (only while the whole-set reference may still be needed), ``last_steps`` (the parameters before the last
+        two steps, with ``keep_last_good``) and ``copies`` (how many steps were copied)."""
+        needs_initial = not self._full_batch and self._full_initial is None
+        return make_state(
+            self,
+            first_batch_loss=self._first_batch_loss,
+            full_initial=self._full_initial,
+            initial_params=self._initial if needs_initial else None,
+            last_steps=self._buffers if self._copies else [],
+            copies=self._copies,
+        )
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        state = checked_state(self, state, self._STATE_KEYS)
+        owner = "Divergence.load_state_dict"
+        first, full = state["first_batch_loss"], state["full_initial"]
+        first = None if first is None else _number(first, "first_batch_loss", owner)
+        full = None if full is None else _number(full, "full_initial", owner)
+        initial = _params_or_none(state["initial_params"], "initial_params", owner)
+        steps = state["last_steps"]
+        if not isinstance(steps, (list, tuple)) or len(steps) not in (0, 2):
+            raise ValueError(
+                f"{owner}: last_steps must be a list of 0 or 2 parameter snapshots, got {type(steps).__name__} of "
+                f"length {len(steps) if isinstance(steps, (list, tuple)) else '?'}; pass a dict made by state_dict()"
+            )
+        buffers = [_params_or_none(b, "last_steps[i]", owner) or {} for b in steps]
+        copies = _count(state["copies"], "copies", owner)
+        self._first_batch_loss, self._full_initial, self._initial = first, full, initial
+        self._buffers, self._copies = buffers, copies
+
+    def on_train_begin(self, state: TrainState) -> None:
         self._full_batch = bool(getattr(state.loader, "full_batch", False))
         self._fired = False
-        self._copies = 0  # before_step calls: fit makes one per step (a Divergence nested in AnyOf gets none)
+        if not state.resumed:
+            self._reset()
+        unknown_reference = not self._full_batch and self._full_initial is None
+        if self._initial is None and (self._first_batch_loss is None or unknown_reference):
+            self._initial = state.snapshot()  # a new run, or a resumed one without a loaded state
+        elif self._initial is not None:
+            _check_snapshot(self._initial, state, "Divergence: the loaded initial_params")
+        if not self.keep_last_good:
+            self._buffers = []
+            return
+        if self._buffers:
+            for i, buf in enumerate(self._buffers):
+                _check_snapshot(buf, state, f"Divergence: the loaded last_steps[{i}]")
+        else:
+            self._buffers = [{name: np.empty_like(p.data) for name, p in state.params} for _ in range(2)]
+            self._copies = 0
 
     def before_step(self, state: TrainState) -> None:
         """Keep a copy of the parameters about to be stepped (``fit`` calls this before every step)."""
         if self.keep_last_good:
-            for buf, (_, p) in zip(self._buffers[(state.iteration + 1) % 2], state.params, strict=True):
-                np.copyto(buf, p.data)
+            buf = self._buffers[(state.iteration + 1) % 2]
+            for name, p in state.params:
+                np.copyto(buf[name], p.data)
             self._copies += 1
 
     def check(self, state: TrainState) -> StopReason | None:
@@ -559,13 +777,11 @@ class Divergence(StopCondition):
         )
 
     def _fire(self, state: TrainState, message: str) -> StopReason:
-        if self.keep_last_good and state.iteration >= 2 and self._copies >= state.iteration:
+        if self.keep_last_good and state.iteration >= 2 and self._copies >= 2:
             # the step just taken started from the parameters in buffer iteration % 2, whose loss is the bad one;
             # the step before it started from the last parameters whose loss passed
             good = self._buffers[(state.iteration - 1) % 2]
-            state.history.last_good_params = {
-                name: buf.copy() for (name, _), buf in zip(state.params, good, strict=True)
-            }
+            state.history.last_good_params = {name: good[name].copy() for name, _ in state.params}
             state.history.last_good_iteration = state.iteration - 2
             message += f"; the parameters after {state.iteration - 2} steps are in history.last_good_params"
         elif self.keep_last_good and state.iteration < 2:
