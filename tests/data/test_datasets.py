@@ -84,7 +84,10 @@ def test_linear_regression_noise_has_the_stated_standard_deviation():
 
 @pytest.mark.parametrize(
     ("kwargs", "match"),
-    [({"n_samples": 0}, "n_samples must be an int >= 1"), ({"noise": -1.0}, "noise must be a number >= 0")],
+    [
+        ({"n_samples": 0}, "n_samples must be an int >= 1"),
+        ({"noise": -1.0}, "noise must be a finite number >= 0, got noise=-1.0"),
+    ],
 )
 def test_linear_regression_validation(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -175,7 +175,9 @@ def test_sequential_rejects_non_modules_with_a_hint():
         match=re.escape("Sequential takes Modules, got list at position 0; unpack a list with Sequential(*layers)"),
     ):
         Sequential([Linear(2, 2)])
-    with pytest.raises(TypeError, match="got function at position 1"):
+    with pytest.raises(
+        TypeError, match=re.escape("got function '<lambda>' at position 1; use a layer Module instead of a function")
+    ):
         Sequential(ReLU(), lambda x: x)
 
 

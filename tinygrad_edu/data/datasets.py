@@ -33,8 +33,9 @@ from typing import Any
 import numpy as np
 
 from .._random import generator
+from .._validation import float_dtype
 from ..tensor import Tensor
-from .loader import as_array
+from .loader import _check_flag, as_array
 
 __all__ = [
     "make_linear_regression",
@@ -77,16 +78,26 @@ def _positive_int(value: Any, name: str, fn: str, minimum: int = 1) -> int:
 
 
 def _non_negative(value: Any, name: str, fn: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not value >= 0:
-        raise ValueError(f"{fn}: {name} must be a number >= 0, got {name}={value!r}")
+    """``value`` as a finite float >= 0 (an infinite noise or spread would make every sample inf)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not 0 <= value < math.inf:
+        raise ValueError(f"{fn}: {name} must be a finite number >= 0, got {name}={value!r}")
     return float(value)
 
 
-def _float_dtype(dtype: Any, fn: str) -> np.dtype:
-    dt = np.dtype(dtype)
-    if dt.kind != "f":
-        raise TypeError(f"{fn}: dtype must be a float dtype (np.float32 or np.float64), got {dt}")
-    return dt
+def _finite(value: Any, name: str, fn: str) -> float:
+    """``value`` as a finite float, else a ValueError naming ``fn`` and ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not math.isfinite(value):
+        raise ValueError(f"{fn}: {name} must be a finite number, got {name}={value!r}")
+    return float(value)
+
+
+def _enough_per_class(n: int, k: int, fn: str, classes: str) -> None:
+    """Every class must get a sample: with fewer samples than classes some labels would silently never occur."""
+    if n < k:
+        raise ValueError(
+            f"{fn}: n_samples must be at least the number of classes ({classes}={k}) so that every class gets a "
+            f"sample, got n_samples={n}; pass n_samples >= {k}"
+        )
 
 
 def _shuffled(rng: np.random.Generator, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -138,11 +149,12 @@ def make_linear_regression(
     n = _positive_int(n_samples, "n_samples", fn)
     d = _positive_int(n_features, "n_features", fn)
     noise = _non_negative(noise, "noise", fn)
-    dt = _float_dtype(dtype, fn)
+    bias = _finite(bias, "bias", fn)
+    dt = float_dtype(dtype, fn)
     rng = _rng(seed, fn)
     X = rng.standard_normal((n, d))
     w_true = rng.standard_normal(d)
-    y = X @ w_true + float(bias) + noise * rng.standard_normal(n)
+    y = X @ w_true + bias + noise * rng.standard_normal(n)
     return X.astype(dt), y.reshape(n, 1).astype(dt), w_true.astype(dt)
 
 
@@ -191,25 +203,50 @@ def make_blobs(
     fn = "make_blobs"
     n = _positive_int(n_samples, "n_samples", fn)
     std = _non_negative(cluster_std, "cluster_std", fn)
-    dt = _float_dtype(dtype, fn)
+    dt = float_dtype(dtype, fn)
     rng = _rng(seed, fn)
     if isinstance(centers, (int, np.integer)) and not isinstance(centers, bool):
         k = _positive_int(centers, "centers", fn)
         d = _positive_int(n_features, "n_features", fn)
-        lo, hi = center_box
-        if not lo < hi:
-            raise ValueError(f"{fn}: center_box must be (low, high) with low < high, got {center_box!r}")
+        lo, hi = _center_box(center_box, fn)
         mu = rng.uniform(lo, hi, size=(k, d))
     else:
-        mu = np.asarray(centers, dtype=np.float64)
-        if mu.ndim != 2 or len(mu) == 0:
-            raise ValueError(f"{fn}: centers must be an int or an array of shape (C, n_features), got shape {mu.shape}")
+        mu = _centers_array(centers, fn)
         k, d = mu.shape
+    _enough_per_class(n, k, fn, "centers")
     counts = _split_counts(n, k)
     X = np.concatenate([mu[c] + std * rng.standard_normal((m, d)) for c, m in enumerate(counts)])
     y = np.repeat(np.arange(k), counts)
     X, y = _shuffled(rng, X, y)
     return X.astype(dt), y.astype(np.int64)
+
+
+def _center_box(center_box: Any, fn: str) -> tuple[float, float]:
+    """``(low, high)``, finite, ``low < high``: the box in which the blob centres are drawn."""
+    fix = "e.g. center_box=(-5.0, 5.0)"
+    try:
+        lo, hi = (float(v) for v in center_box)
+    except (TypeError, ValueError):
+        raise ValueError(f"{fn}: center_box must be a pair (low, high) of numbers, got {center_box!r}; {fix}") from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise ValueError(f"{fn}: center_box must be (low, high), finite, with low < high, got {center_box!r}; {fix}")
+    return lo, hi
+
+
+def _centers_array(centers: Any, fn: str) -> np.ndarray:
+    """Given blob centres as a finite (C, d) float array, C >= 1 and d >= 1."""
+    fix = "pass an int (the number of blobs) or a (C, n_features) array such as [[0, 0], [5, 5]]"
+    try:
+        mu = np.asarray(centers, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{fn}: centers must be an int or an array of numbers, got {centers!r}; {fix}") from None
+    if mu.ndim != 2 or 0 in mu.shape:
+        raise ValueError(
+            f"{fn}: centers must be an int or an array of shape (C, n_features), got shape {mu.shape}; {fix}"
+        )
+    if not np.isfinite(mu).all():
+        raise ValueError(f"{fn}: centers must be finite, got {centers!r}; {fix}")
+    return mu
 
 
 def make_classification(
@@ -249,17 +286,18 @@ def make_classification(
     k_classes = _positive_int(n_classes, "n_classes", fn, minimum=2)
     k = d if n_informative is None else _positive_int(n_informative, "n_informative", fn)
     if k > d:
-        raise ValueError(f"{fn}: n_informative={k} cannot exceed n_features={d}")
+        raise ValueError(f"{fn}: n_informative={k} cannot exceed n_features={d}; pass n_informative <= {d}")
     if 2**k < k_classes:
         raise ValueError(
             f"{fn}: {k_classes} classes need distinct hypercube vertices, but n_informative={k} gives only {2**k}; "
             f"use n_informative >= {math.ceil(math.log2(k_classes))}"
         )
+    _enough_per_class(n, k_classes, fn, "n_classes")
     sep = _non_negative(class_sep, "class_sep", fn)
     flip = _non_negative(flip_y, "flip_y", fn)
     if flip > 1:
         raise ValueError(f"{fn}: flip_y is a fraction of the labels, in [0, 1], got flip_y={flip_y!r}")
-    dt = _float_dtype(dtype, fn)
+    dt = float_dtype(dtype, fn)
     rng = _rng(seed, fn)
     vertices = rng.choice(2**k, size=k_classes, replace=False)
     bits = (vertices[:, None] >> np.arange(k)) & 1  # vertex index -> its k coordinates in {0, 1}
@@ -298,7 +336,7 @@ def make_moons(
     fn = "make_moons"
     n = _positive_int(n_samples, "n_samples", fn, minimum=2)
     noise = _non_negative(noise, "noise", fn)
-    dt = _float_dtype(dtype, fn)
+    dt = float_dtype(dtype, fn)
     rng = _rng(seed, fn)
     n_out, n_in = _split_counts(n, 2)
     t_out, t_in = np.linspace(0, np.pi, n_out), np.linspace(0, np.pi, n_in)
@@ -337,7 +375,7 @@ def make_circles(
     noise = _non_negative(noise, "noise", fn)
     if not isinstance(factor, (int, float, np.number)) or not 0 < factor < 1:
         raise ValueError(f"{fn}: factor (inner radius / outer radius) must be in (0, 1), got factor={factor!r}")
-    dt = _float_dtype(dtype, fn)
+    dt = float_dtype(dtype, fn)
     rng = _rng(seed, fn)
     n_out, n_in = _split_counts(n, 2)
     t_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
@@ -379,9 +417,10 @@ def make_spirals(
     fn = "make_spirals"
     n = _positive_int(n_samples, "n_samples", fn)
     k = _positive_int(n_classes, "n_classes", fn, minimum=2)
+    _enough_per_class(n, k, fn, "n_classes")
     noise = _non_negative(noise, "noise", fn)
     turns = _non_negative(turns, "turns", fn)
-    dt = _float_dtype(dtype, fn)
+    dt = float_dtype(dtype, fn)
     rng = _rng(seed, fn)
     arms = []
     counts = _split_counts(n, k)
@@ -457,19 +496,42 @@ class Quadratic:
         """:math:`2 / L`: gradient descent with a constant learning rate converges iff :math:`\\eta < 2/L`."""
         return 2.0 / self.L
 
+    def _point(self, w: Any, fn: str) -> np.ndarray:
+        """``w`` as a float64 array whose last axis has ``d`` entries, else an error naming the shapes."""
+        try:
+            arr = np.asarray(getattr(w, "data", w), dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"Quadratic.{fn}: w must be an array of shape (..., {self.d}), got {w!r}") from None
+        if arr.ndim == 0 or arr.shape[-1] != self.d:
+            raise ValueError(
+                f"Quadratic.{fn}: w must have shape (..., {self.d}) (the last axis holds the {self.d} coordinates), "
+                f"got shape {arr.shape}; for a grid stack the coordinates last: np.stack([W1, W2], axis=-1)"
+            )
+        return arr
+
     def value(self, w: Any) -> np.ndarray:
         """:math:`f(w)` in numpy, vectorised over leading axes: ``w`` (..., d) -> (...) (e.g. a grid for a
         contour plot)."""
-        w = np.asarray(w, dtype=np.float64)
+        w = self._point(w, "value")
         return 0.5 * np.einsum("...i,ij,...j->...", w, self.A, w) - w @ self.b
 
     def grad(self, w: Any) -> np.ndarray:
         """:math:`\\nabla f(w) = A w - b` in numpy, vectorised over leading axes."""
-        return np.asarray(w, dtype=np.float64) @ self.A - self.b  # A is symmetric
+        return self._point(w, "grad") @ self.A - self.b  # A is symmetric
 
     def loss(self, w: Tensor) -> Tensor:
         """:math:`f(w)` as a differentiable Tensor expression; ``w`` has ``d`` elements (any shape, e.g. the
         (1, d) weight of ``Linear(d, 1, bias=False)``)."""
+        if not isinstance(w, Tensor):
+            raise TypeError(
+                f"Quadratic.loss: w must be a Tensor (the parameters being trained), got {type(w).__name__}; use "
+                "value(w) for numpy arrays"
+            )
+        if w.size != self.d:
+            raise ValueError(
+                f"Quadratic.loss: w must have {self.d} elements (d={self.d}), got shape {w.shape}; e.g. the "
+                f"weight of Linear({self.d}, 1, bias=False)"
+            )
         v = w.reshape(self.d)
         A, b = Tensor(self.A.astype(w.dtype)), Tensor(self.b.astype(w.dtype))
         return 0.5 * (v @ (A @ v)) - b @ v
@@ -540,7 +602,7 @@ def make_quadratic(
     noise = _non_negative(noise, "noise", fn)
     if noise > 0 and n == d:
         raise ValueError(f"{fn}: noise > 0 needs n_samples > d (a residual orthogonal to X), got n_samples={n}, d={d}")
-    dt = _float_dtype(dtype, fn)
+    dt = float_dtype(dtype, fn)
     rng = _rng(seed, fn)
     eig = mu * kappa ** (np.arange(d) / max(d - 1, 1))
     eig[-1] = mu * kappa  # exactly L, not L up to the rounding of the power
@@ -579,7 +641,7 @@ def make_quadratic(
 def _test_count(test_size: Any, n: int) -> int:
     fn = "train_test_split"
     if isinstance(test_size, bool) or not isinstance(test_size, (int, float, np.number)):
-        raise TypeError(f"{fn}: test_size must be a fraction in (0, 1) or a count, got {test_size!r}")
+        raise TypeError(f"{fn}: test_size must be a fraction in (0, 1) or a count, got {test_size!r}; e.g. 0.25 or 30")
     if isinstance(test_size, (int, np.integer)):
         n_test = int(test_size)
     elif 0 < test_size < 1:
@@ -592,6 +654,17 @@ def _test_count(test_size: Any, n: int) -> int:
             f"sample (1 <= n_test <= {n - 1})"
         )
     return n_test
+
+
+def _check_class_labels(y: np.ndarray, fn: str) -> None:
+    """Stratifying keeps class proportions: continuous targets would make every value its own class."""
+    fractional = y.ravel()[np.mod(y.ravel(), 1) != 0] if y.dtype.kind == "f" else y.ravel()[:0]
+    if fractional.size:
+        raise ValueError(
+            f"{fn}: stratify=True needs class labels in y (integers), got float values such as "
+            f"{float(fractional[0])!r}; "
+            "stratify only classification data, or pass stratify=False for regression targets"
+        )
 
 
 def _stratified_test_indices(labels: np.ndarray, n_test: int, rng: np.random.Generator) -> np.ndarray:
@@ -643,20 +716,27 @@ def train_test_split(
     ((7, 2), (3, 2), True)
     """
     fn = "train_test_split"
-    Xa = as_array(X, "X")
+    Xa = as_array(X, f"{fn}: X")
     if Xa.ndim == 0 or len(Xa) < 2:
         raise ValueError(f"{fn}: needs at least 2 samples to split, got X of shape {Xa.shape}")
     n = len(Xa)
-    ya = None if y is None else as_array(y, "y", labels=True)
+    ya = None if y is None else as_array(y, f"{fn}: y", labels=True)
     if ya is not None and (ya.ndim == 0 or len(ya) != n):
-        raise ValueError(f"{fn}: X has {n} samples (shape {Xa.shape}) but y has shape {ya.shape}")
+        raise ValueError(
+            f"{fn}: X has {n} samples (shape {Xa.shape}) but y has shape {ya.shape}; y needs one entry per sample"
+        )
+    shuffle = _check_flag("shuffle", shuffle, fn)
+    stratify = _check_flag("stratify", stratify, fn)
     n_test = _test_count(test_size, n)
     rng = _rng(seed, fn)
     if stratify:
         if ya is None:
-            raise ValueError(f"{fn}: stratify=True needs the labels y")
+            raise ValueError(
+                f"{fn}: stratify=True needs the labels y; pass them: train_test_split(X, y, stratify=True)"
+            )
         if not shuffle:
             raise ValueError(f"{fn}: stratify=True needs shuffle=True (a stratified split is a random one)")
+        _check_class_labels(ya, fn)
         test_idx = rng.permutation(_stratified_test_indices(ya.reshape(len(ya), -1)[:, 0], n_test, rng))
         train_mask = np.ones(n, dtype=bool)
         train_mask[test_idx] = False
@@ -702,9 +782,18 @@ class Standardizer:
 
     def fit(self, X: Any) -> Standardizer:
         """Compute the per-feature mean and standard deviation of ``X`` (N, ...); returns ``self``."""
-        Xa = as_array(X, "X")
+        Xa = as_array(X, "Standardizer.fit: X")
         if Xa.ndim == 0 or len(Xa) == 0:
-            raise ValueError(f"Standardizer.fit needs at least one sample, got X of shape {Xa.shape}")
+            raise ValueError(
+                f"Standardizer.fit needs at least one sample, got X of shape {Xa.shape}; pass an array (N, ...) "
+                "with N >= 1"
+            )
+        bad = int(np.size(Xa) - np.count_nonzero(np.isfinite(Xa)))
+        if bad:  # one NaN would make its feature's mean and std NaN, and every standardised value with them
+            raise ValueError(
+                f"Standardizer.fit: X must be finite, got {bad} NaN or inf value(s) in X of shape {Xa.shape}; drop "
+                "or impute them first (e.g. with the column means)"
+            )
         self.mean = Xa.mean(axis=0)
         std = Xa.std(axis=0)
         self.std = np.where(std > 0, std, 1.0).astype(std.dtype)
@@ -715,19 +804,20 @@ class Standardizer:
             raise RuntimeError("this Standardizer is not fitted yet: call fit(X_train) first")
         if X.shape[1:] != self.mean.shape:
             raise ValueError(
-                f"Standardizer was fitted on samples of shape {self.mean.shape} but got X of shape {X.shape}"
+                f"Standardizer was fitted on samples of shape {self.mean.shape} but got X of shape {X.shape}; "
+                f"transform data with the training data's features (X.shape[1:] == {self.mean.shape})"
             )
         return self.mean, self.std
 
     def transform(self, X: Any) -> np.ndarray:
         """:math:`(X - m) / s` with the fitted statistics."""
-        Xa = as_array(X, "X")
+        Xa = as_array(X, "Standardizer.transform: X")
         mean, std = self._check_fitted(Xa)
         return ((Xa - mean) / std).astype(np.result_type(Xa.dtype, np.float32), copy=False)
 
     def inverse_transform(self, Z: Any) -> np.ndarray:
         """:math:`Z s + m`: back to the original units."""
-        Za = as_array(Z, "Z")
+        Za = as_array(Z, "Standardizer.inverse_transform: Z")
         mean, std = self._check_fitted(Za)
         return Za * std + mean
 
@@ -812,7 +902,7 @@ def load_iris(*, dtype: Any = np.float64) -> Dataset:
     >>> X.mean(axis=0).round(3)
     array([5.843, 3.057, 3.758, 1.199])
     """
-    dt = _float_dtype(dtype, "load_iris")
+    dt = float_dtype(dtype, "load_iris")
     text = resources.files(__package__).joinpath("iris.csv").read_text(encoding="utf-8")
     rows = list(csv.reader(line for line in text.splitlines() if line and not line.startswith("#")))
     header, body = rows[0], rows[1:]

@@ -53,13 +53,28 @@ def as_array(data: Any, what: str, *, labels: bool = False) -> np.ndarray:
         if arr.dtype.kind == "f" or (arr.dtype.kind in "iu" and not labels):
             arr = arr.astype(get_default_dtype())
     if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{what} must be numeric (bool, integer or float), got dtype {arr.dtype}")
+        raise TypeError(
+            f"{what} must be numeric (bool, integer or float), got dtype {arr.dtype} from "
+            f"{type(data).__name__}{_numeric_hint(data, arr)}"
+        )
     return arr
 
 
-def _check_flag(name: str, value: Any) -> bool:
+def _numeric_hint(data: Any, arr: np.ndarray) -> str:
+    """How to turn a common non-numeric input into numbers (the fix part of ``as_array``'s message)."""
+    if hasattr(data, "X") and hasattr(data, "y"):  # a Dataset (load_iris): unpack it
+        return "; unpack the data set first: X, y = dataset, then pass X and y"
+    if data is None:
+        return "; pass the data (a numpy array, a Tensor or a nested list of numbers)"
+    if arr.dtype.kind in "US":
+        return "; convert text to numbers first, e.g. np.asarray(values, dtype=float) or class labels 0..C-1"
+    return "; pass a numpy array, a Tensor or a nested list of numbers (stack a list of Tensors with tg.stack)"
+
+
+def _check_flag(name: str, value: Any, fn: str = "DataLoader") -> bool:
+    """``value`` if it is a bool: a truthy string such as ``"no"`` must not silently count as True."""
     if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"DataLoader: {name} must be True or False, got {value!r} ({type(value).__name__})")
+        raise TypeError(f"{fn}: {name} must be True or False, got {value!r} ({type(value).__name__})")
     return bool(value)
 
 
@@ -67,8 +82,17 @@ def _check_seed(seed: Any) -> int | None:
     if seed is None:
         return None
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"DataLoader: seed must be None or a non-negative int, got seed={seed!r}")
+        raise ValueError(
+            f"DataLoader: seed must be None or a non-negative int, got seed={seed!r}; e.g. seed=0, or None to "
+            "draw one from tg.manual_seed"
+        )
     return int(seed)
+
+
+def _check_epoch(epoch: Any, fn: str) -> int:
+    if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
+        raise ValueError(f"{fn}: epoch must be a non-negative int (0 is the first epoch), got {epoch!r}")
+    return int(epoch)
 
 
 class DataLoader:
@@ -144,8 +168,8 @@ class DataLoader:
         drop_last: bool = False,
         seed: int | None = None,
     ) -> None:
-        self.X = np.array(as_array(X, "X"), copy=True)
-        self.y = None if y is None else np.array(as_array(y, "y", labels=True), copy=True)
+        self.X = np.array(as_array(X, "DataLoader: X"), copy=True)
+        self.y = None if y is None else np.array(as_array(y, "DataLoader: y", labels=True), copy=True)
         self._check_data()
         self.shuffle = _check_flag("shuffle", shuffle)
         self.drop_last = _check_flag("drop_last", drop_last)
@@ -164,7 +188,10 @@ class DataLoader:
                 f"DataLoader: X must have a first axis that indexes the samples, got a scalar (shape {self.X.shape})"
             )
         if len(self.X) == 0:
-            raise ValueError(f"DataLoader got an empty data set (X has shape {self.X.shape}); pass at least one sample")
+            raise ValueError(
+                f"DataLoader: X must hold at least one sample, got an empty data set (X has shape {self.X.shape}); "
+                "pass at least one sample"
+            )
         if self.y is None:
             return
         if self.y.ndim == 0:
@@ -243,15 +270,14 @@ class DataLoader:
 
     def permutation(self, epoch: int) -> np.ndarray:
         """The order in which epoch ``epoch`` visits the samples (``arange(N)`` without shuffling)."""
+        epoch = _check_epoch(epoch, "DataLoader.permutation")
         if not self.shuffle or self.full_batch:
             return np.arange(self.n_samples)
-        return np.random.default_rng([self._base_seed, int(epoch)]).permutation(self.n_samples)
+        return np.random.default_rng([self._base_seed, epoch]).permutation(self.n_samples)
 
     def set_epoch(self, epoch: int) -> None:
         """Make the next ``for`` loop use epoch ``epoch``'s order (e.g. 0 to replay a run from the start)."""
-        if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
-            raise ValueError(f"set_epoch needs a non-negative int, got {epoch!r}")
-        self.epoch = int(epoch)
+        self.epoch = _check_epoch(epoch, "DataLoader.set_epoch")
 
     def state_dict(self) -> dict[str, int]:
         """What decides the order of the coming epochs: the epoch counter and the shuffling seed (the one drawn
@@ -265,8 +291,11 @@ class DataLoader:
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore :meth:`state_dict`: the next ``for`` loop uses the saved epoch's order."""
         if not isinstance(state_dict, dict) or not {"epoch", "seed"} <= set(state_dict):
+            is_dict = isinstance(state_dict, dict)
+            got = f"a dict with keys {sorted(map(str, state_dict))}" if is_dict else repr(state_dict)
             raise ValueError(
-                "DataLoader.load_state_dict expects a dict with 'epoch' and 'seed', as made by state_dict()"
+                f"DataLoader.load_state_dict: state_dict must be a dict with 'epoch' and 'seed', got {got[:120]}; "
+                "pass what loader.state_dict() returned"
             )
         n = state_dict.get("n_samples", self.n_samples)
         if n != self.n_samples:

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Iterator, Sequence
+import numbers
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from .. import ops
+from .._validation import float_dtype
 from ..tensor import Tensor, apply_op, get_default_dtype
 from . import functional, init
-from .module import Module
+from .module import Module, _short_repr, check_bool
 
 __all__ = [
     "Linear",
@@ -38,10 +40,30 @@ def _as_tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def _positive_int(value: Any, what: str, owner: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{owner}: {what} must be a positive integer, got {value!r}")
-    return value
+def _positive_int(value: Any, what: str, owner: str, fix: str = "") -> int:
+    """``value`` as an int >= 1 (numpy integers included, bools not), else a ValueError naming it."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{owner}: {what} must be a positive integer, got {value!r}" + (f"; {fix}" if fix else ""))
+    return int(value)
+
+
+def _axis(value: Any, what: str, owner: str) -> int:
+    """``value`` as an int axis (numpy integers included, bools not), else a TypeError naming it."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{owner}: {what} must be an int (an axis index; -1 is the last axis), got {value!r} "
+            f"({type(value).__name__})"
+        )
+    return int(value)
+
+
+def _check_axis_fits(axis: int, x: Tensor, layer: str) -> None:
+    """A layer's axis must exist in its input: say so with the layer, the shape and the valid range."""
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(
+            f"{layer} does not fit an input of shape {x.shape} ({x.ndim} axes): axis must be in "
+            f"[-{x.ndim}, {x.ndim - 1}], got {axis}; -1 is the last axis"
+        )
 
 
 class Linear(Module):
@@ -87,11 +109,12 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None) -> None:
         super().__init__()
-        self.in_features = _positive_int(in_features, "in_features", "Linear")
-        self.out_features = _positive_int(out_features, "out_features", "Linear")
-        dtype = get_default_dtype() if dtype is None else dtype
-        self.weight = Tensor.zeros(out_features, in_features, dtype=dtype, requires_grad=True)
-        self.bias = Tensor.zeros(out_features, dtype=dtype, requires_grad=True) if bias else None
+        self.in_features = _positive_int(in_features, "in_features", "Linear", "it is X.shape[-1], the input's size")
+        self.out_features = _positive_int(out_features, "out_features", "Linear", "it is the size of each output")
+        bias = check_bool(bias, "bias", "Linear")
+        dtype = get_default_dtype() if dtype is None else float_dtype(dtype, "Linear")
+        self.weight = Tensor.zeros(self.out_features, self.in_features, dtype=dtype, requires_grad=True)
+        self.bias = Tensor.zeros(self.out_features, dtype=dtype, requires_grad=True) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -142,8 +165,10 @@ class Sequential(Module):
     def append(self, module: Module) -> Sequential:
         """Add ``module`` at the end; returns ``self``."""
         if not isinstance(module, Module):
-            hint = "; unpack a list with Sequential(*layers)" if isinstance(module, (list, tuple)) else ""
-            raise TypeError(f"Sequential takes Modules, got {type(module).__name__} at position {self._length}{hint}")
+            raise TypeError(
+                f"Sequential takes Modules, got {_describe_non_module(module)} at position {self._length}"
+                f"{_module_hint(module)}"
+            )
         setattr(self, str(self._length), module)
         self._length += 1
         return self
@@ -158,15 +183,45 @@ class Sequential(Module):
         layers = list(self)
         if isinstance(index, slice):
             return Sequential(*layers[index])
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+            raise TypeError(
+                f"Sequential indices must be ints or slices, got {index!r} ({type(index).__name__}); the layers "
+                "are numbered 0, 1, ... (seq[0], seq[-1], seq[1:])"
+            )
         try:
             return layers[index]
         except IndexError:
-            raise IndexError(f"index {index} is out of range for a Sequential of {self._length} modules") from None
+            n = self._length
+            valid = f"valid indices are 0..{n - 1} or -{n}..-1" if n else "it is empty"
+            raise IndexError(f"index {index} is out of range for a Sequential of {n} modules; {valid}") from None
 
     def forward(self, x: Any) -> Any:
         for module in self:
             x = module(x)
         return x
+
+
+def _describe_non_module(value: Any) -> str:
+    """What was passed instead of a Module, by type and (for functions and classes) name."""
+    if isinstance(value, (list, tuple)):  # its repr is the layers themselves, long and beside the point
+        return type(value).__name__
+    if isinstance(value, type):
+        return f"the class {value.__name__}"
+    name = getattr(value, "__name__", None)
+    if callable(value) and name is not None:
+        return f"{type(value).__name__} {name!r}"
+    return f"{type(value).__name__} {_short_repr(value, 40)}"
+
+
+def _module_hint(value: Any) -> str:
+    """How to turn a common non-Module (a list, a class, a function) into what Sequential and MLP take."""
+    if isinstance(value, (list, tuple)):
+        return "; unpack a list with Sequential(*layers)"
+    if isinstance(value, type) and issubclass(value, Module):
+        return f"; create an instance: {value.__name__}()"
+    if callable(value):
+        return "; use a layer Module instead of a function, e.g. tg.nn.ReLU() for F.relu"
+    return "; pass layers such as tg.nn.Linear(2, 3) or tg.nn.ReLU()"
 
 
 class Identity(Module):
@@ -206,9 +261,11 @@ class Softmax(Module):
 
     def __init__(self, axis: int = -1) -> None:
         super().__init__()
-        self.axis = axis
+        self.axis = _axis(axis, "axis", "Softmax")
 
     def forward(self, x: Any) -> Tensor:
+        x = _as_tensor(x)
+        _check_axis_fits(self.axis, x, f"Softmax(axis={self.axis})")
         return functional.softmax(x, self.axis)
 
     def extra_repr(self) -> str:
@@ -220,9 +277,11 @@ class LogSoftmax(Module):
 
     def __init__(self, axis: int = -1) -> None:
         super().__init__()
-        self.axis = axis
+        self.axis = _axis(axis, "axis", "LogSoftmax")
 
     def forward(self, x: Any) -> Tensor:
+        x = _as_tensor(x)
+        _check_axis_fits(self.axis, x, f"LogSoftmax(axis={self.axis})")
         return functional.log_softmax(x, self.axis)
 
     def extra_repr(self) -> str:
@@ -237,7 +296,8 @@ class Flatten(Module):
 
     def __init__(self, start_axis: int = 1, end_axis: int = -1) -> None:
         super().__init__()
-        self.start_axis, self.end_axis = start_axis, end_axis
+        self.start_axis = _axis(start_axis, "start_axis", "Flatten")
+        self.end_axis = _axis(end_axis, "end_axis", "Flatten")
 
     def forward(self, x: Any) -> Tensor:
         x = _as_tensor(x)
@@ -264,21 +324,48 @@ _ACTIVATIONS: dict[str, Callable[[], Module]] = {
 }
 
 
-def _activation_factory(spec: str | Callable[[], Module] | None, owner: str) -> Callable[[], Module] | None:
-    """A zero-argument factory of activation modules from a name, a Module class or a factory (None: none)."""
+def _activation_factory(
+    spec: str | Callable[[], Module] | None, owner: str, what: str = "activation"
+) -> Callable[[], Module] | None:
+    """A zero-argument factory of activation modules from a name, a Module class or a factory (None: none).
+
+    ``what`` is the argument's name in messages (``activation`` or ``output_activation``).
+    """
     if isinstance(spec, str):
         if spec not in _ACTIVATIONS:
-            raise ValueError(f"{owner}: unknown activation {spec!r}; choose one of {sorted(_ACTIVATIONS)}")
+            hint = (
+                "; for probabilities use output_activation=tg.nn.Softmax, or better return logits and train with "
+                "cross_entropy"
+                if spec.replace("_", "") in ("softmax", "logsoftmax")
+                else ""
+            )
+            raise ValueError(f"{owner}: unknown {what} {spec!r}; choose one of {sorted(_ACTIVATIONS)}{hint}")
         return _ACTIVATIONS[spec]
+    if isinstance(spec, Module):  # an instance would be shared by every position: ask for its class
+        raise TypeError(
+            f"{owner}: {what} must be a name, a Module class or None, got the instance {spec!r}; pass the class "
+            f"tg.nn.{type(spec).__name__} (without parentheses) so that each layer gets its own"
+        )
     if spec is not None and not callable(spec):
-        raise TypeError(f"{owner}: activation must be a name, a Module class or None, got {spec!r}")
+        raise TypeError(
+            f"{owner}: {what} must be a name, a Module class or None, got {spec!r}; e.g. 'relu' or tg.nn.Tanh"
+        )
     return spec
 
 
 def _make_activation(factory: Callable[[], Module], owner: str) -> Module:
-    module = factory()
+    try:
+        module = factory()
+    except TypeError as err:  # a function of x such as F.relu, called with no argument
+        raise TypeError(
+            f"{owner}: activation {_describe_non_module(factory)} cannot be called without arguments ({err}); pass a "
+            "Module class such as tg.nn.ReLU or a name such as 'relu', not a function of x like F.relu"
+        ) from err
     if not isinstance(module, Module):
-        raise TypeError(f"{owner}: activation factory {factory!r} returned {type(module).__name__}, not a Module")
+        raise TypeError(
+            f"{owner}: activation factory {factory!r} returned {type(module).__name__}, not a Module; it must "
+            "return a new Module each call, e.g. lambda: tg.nn.ReLU()"
+        )
     return module
 
 
@@ -326,13 +413,23 @@ class MLP(Module):
         output_activation: str | Callable[[], Module] | None = None,
     ) -> None:
         super().__init__()
+        if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Iterable):
+            raise TypeError(
+                f"MLP: sizes must be a sequence of ints [in_features, hidden..., out_features], got {sizes!r}; "
+                "e.g. MLP([2, 16, 1])"
+            )
         sizes = list(sizes)
         if len(sizes) < 2:
-            raise ValueError(f"MLP needs at least two sizes [in_features, out_features], got {sizes}")
-        for size in sizes:
-            _positive_int(size, "every size", "MLP")
+            raise ValueError(
+                f"MLP needs at least two sizes [in_features, out_features], got {sizes}; e.g. MLP([2, 16, 1])"
+            )
+        sizes = [
+            _positive_int(size, "every size", "MLP", f"sizes[{i}] is {size!r} in sizes={sizes}; a layer needs 1+ units")
+            for i, size in enumerate(sizes)
+        ]
+        bias = check_bool(bias, "bias", "MLP")
         hidden = _activation_factory(activation, "MLP")  # checked even if there is no hidden layer
-        output = _activation_factory(output_activation, "MLP")
+        output = _activation_factory(output_activation, "MLP", "output_activation")
         layers: list[Module] = []
         for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
             layers.append(Linear(fan_in, fan_out, bias=bias))

@@ -41,6 +41,22 @@ def _is_parameter(value: Any) -> bool:
     return isinstance(value, Tensor) and value.requires_grad and value.is_leaf
 
 
+def check_bool(value: Any, name: str, owner: str) -> bool:
+    """``value`` if it is a bool (numpy's included), else a TypeError naming ``owner`` and ``name``.
+
+    A truthy string such as ``"False"`` must not silently count as True, so nothing but a bool passes.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{owner}: {name} must be True or False, got {value!r} ({type(value).__name__})")
+    return bool(value)
+
+
+def _short_repr(value: Any, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for error messages about arbitrary objects."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _members(name: str, value: Any) -> Iterator[tuple[str, Any]]:
     """``(dotted name, value)`` for the Modules and Tensors in an attribute, looking inside lists, tuples and
     dicts (at any depth): ``self.layers = [a, b]`` gives ``("layers.0", a)`` and ``("layers.1", b)``."""
@@ -201,6 +217,7 @@ class Module:
         set_to_none : bool, default True
             Set ``.grad`` to ``None`` (PyTorch's default); ``False`` fills it with zeros instead.
         """
+        set_to_none = check_bool(set_to_none, "set_to_none", "Module.zero_grad")
         for param in self.parameters():
             if set_to_none:
                 param.grad = None
@@ -208,9 +225,16 @@ class Module:
                 param.grad = np.zeros_like(param.data)
 
     def train(self, mode: bool = True) -> Module:
-        """Set ``training = mode`` on this module and all descendants; returns ``self``."""
+        """Set ``training = mode`` on this module and all descendants; returns ``self``.
+
+        Raises
+        ------
+        TypeError
+            ``mode`` is not a bool (``train("False")`` would otherwise switch training *on*).
+        """
+        mode = check_bool(mode, "mode", "Module.train")
         for module in self.modules():
-            module.training = bool(mode)
+            module.training = mode
         return self
 
     def eval(self) -> Module:
@@ -219,6 +243,11 @@ class Module:
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn(module)`` on every descendant and then on this module (e.g. a custom initialiser)."""
+        if not callable(fn):
+            raise TypeError(
+                f"Module.apply: fn must be a function of one module, got {_short_repr(fn)}; e.g. "
+                "model.apply(lambda m: tg.nn.init.zeros_(m.bias) if isinstance(m, tg.nn.Linear) else None)"
+            )
         for module in reversed(list(self.modules())):
             fn(module)
         return self
@@ -256,8 +285,20 @@ class Module:
             Missing or unexpected keys (strict mode), or a value whose shape differs; the message names the
             keys.
         TypeError
-            A value whose dtype differs from the parameter's; the message names the key.
+            ``state_dict`` is not a mapping (e.g. a model instead of its ``state_dict()``), a value whose dtype
+            differs from the parameter's (the message names the key), or a non-bool ``strict``.
         """
+        if not isinstance(state_dict, Mapping):
+            fix = (
+                "pass its state dict: load_state_dict(other.state_dict())"
+                if isinstance(state_dict, Module)
+                else "pass what model.state_dict() returns (or tg.load(...) read from a file)"
+            )
+            raise TypeError(
+                f"load_state_dict: state_dict must be a mapping of parameter name -> array, got "
+                f"{type(state_dict).__name__} {_short_repr(state_dict)}; {fix}"
+            )
+        strict = check_bool(strict, "strict", "load_state_dict")
         params = dict(self._named_parameters(rename=not self._is_child))
         missing = [key for key in params if key not in state_dict]
         unexpected = [key for key in state_dict if key not in params]
@@ -306,7 +347,13 @@ def _key_report(owner: str, missing: list[str], unexpected: list[str], expected:
 def _checked_value(key: str, param: Tensor, value: Any) -> np.ndarray:
     """``value`` as an array of ``param``'s shape and dtype, or an error naming ``key``."""
     is_array = isinstance(value, (np.ndarray, np.generic, Tensor))
-    array = np.asarray(value) if is_array else np.asarray(value, dtype=param.dtype)
+    try:
+        array = np.asarray(value) if is_array else np.asarray(value, dtype=param.dtype)
+    except (TypeError, ValueError) as err:  # a string, a ragged list, None ...
+        raise ValueError(
+            f"load_state_dict: the value for {key!r} must be an array of shape {param.shape}, got "
+            f"{type(value).__name__} {_short_repr(value)} ({err}); save with model.state_dict()"
+        ) from None
     if array.shape != param.shape:
         raise ValueError(
             f"load_state_dict: shape mismatch for {key!r}: the state dict has shape {array.shape}, the "

@@ -174,8 +174,22 @@ class ComputationGraph(graphviz.Digraph):
 
 def _check_root(root: Any, fn: str) -> Tensor:
     if not isinstance(root, Tensor):
-        raise TypeError(f"{fn} needs a Tensor (the output of a computation, e.g. the loss), got {type(root).__name__}")
+        raise TypeError(
+            f"{fn} needs a Tensor (the output of a computation, e.g. the loss), got {type(root).__name__}"
+            f"{_root_hint(root)}"
+        )
     return root
+
+
+def _root_hint(root: Any) -> str:
+    """How to get the Tensor from what was passed instead (the fix part of ``_check_root``'s message)."""
+    if isinstance(root, Module):
+        return "; draw what the model computes: draw_graph(model(x)) or the loss"
+    if isinstance(root, (float, int, np.ndarray, np.generic)):
+        return f" {repr(root)[:60]}; pass the Tensor itself, not loss.item(), loss.data or loss.numpy()"
+    if isinstance(root, (list, tuple)):
+        return "; draw one Tensor at a time, e.g. the loss (or tg.stack the outputs into one)"
+    return "; pass the Tensor that a computation returned, e.g. the loss"
 
 
 def backward_order(root: Tensor) -> list[Tensor]:
@@ -957,9 +971,11 @@ def draw_graph(
     """
     root = _check_root(root, "draw_graph")
     if rankdir not in _RANKDIRS:
-        raise ValueError(f"rankdir must be one of {_RANKDIRS}, got {rankdir!r}")
+        raise ValueError(f"draw_graph: rankdir must be one of {_RANKDIRS}, got {rankdir!r}; e.g. 'LR' or 'TB'")
     if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1):
-        raise ValueError(f"max_nodes must be a positive integer or None, got {max_nodes!r}")
+        raise ValueError(
+            f"draw_graph: max_nodes must be a positive integer or None, got {max_nodes!r}; None draws every node"
+        )
     tensors = _reachable(root)
     groups = _groups_for(tensors) if collapse_modules else None
     order = {id(t): i for i, t in enumerate(backward_order(root), start=1)} if show_backward_order else {}
@@ -1022,7 +1038,7 @@ def save_graph(
     GraphvizNotFoundError
         For svg, png or pdf when Graphviz's ``dot`` is not installed; the message says how to install it.
     """
-    path = Path(path)
+    path = _check_path(path)
     fmt = _format_for(path, format)
     if isinstance(root_or_digraph, graphviz.Digraph):
         if draw_kwargs:
@@ -1037,12 +1053,35 @@ def save_graph(
     return path
 
 
+def _check_path(path: Any) -> Path:
+    """``path`` as a Path to a file that can be written: a str or path-like, in an existing folder."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(
+            f"save_graph: path must be a file name (str or pathlib.Path), got {path!r}; e.g. save_graph(loss, "
+            "'graph.svg')"
+        )
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(
+            f"save_graph: path must be a file, got the folder {str(path)!r}; e.g. {str(path / 'graph.svg')!r}"
+        )
+    if not path.parent.is_dir():
+        raise ValueError(
+            f"save_graph: the folder of path {str(path)!r} does not exist; create it first: "
+            f"os.makedirs({str(path.parent)!r}, exist_ok=True)"
+        )
+    return path
+
+
 def _format_for(path: Path, format: str | None) -> str:
     if format is None:
         suffix = path.suffix.lower().lstrip(".")
         format = "dot" if suffix == "gv" else suffix if suffix in _FORMATS else "svg"
     if format not in _FORMATS:
-        raise ValueError(f"save_graph: format must be one of {_FORMATS}, got {format!r}")
+        raise ValueError(
+            f"save_graph: format must be one of {_FORMATS}, got {format!r}; or leave format=None to take it from "
+            "the path's suffix"
+        )
     return format
 
 

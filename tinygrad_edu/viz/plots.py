@@ -190,7 +190,8 @@ def _axes(
         axes = [ax]
     if len(axes) != n or not all(isinstance(a, Axes) for a in axes):
         want = "a matplotlib Axes" if n == 1 else f"a sequence of {n} matplotlib Axes (one per panel)"
-        raise ValueError(f"{fn}: ax must be {want}, got {_describe(ax)}")
+        make = "fig, ax = plt.subplots()" if n == 1 else f"fig, axes = plt.subplots(1, {n})"
+        raise ValueError(f"{fn}: ax must be {want}, got {_describe(ax)}; e.g. {make}, or leave ax=None")
     return axes[0].figure.figure, axes, False  # .figure.figure: the root figure, also for axes in a SubFigure
 
 
@@ -1117,6 +1118,12 @@ def plot_lr_sweep(
     sweeps = _named_sweeps(results, fn)
     if reference is not None and not isinstance(reference, Mapping):
         raise TypeError(f"{fn}: reference must be a dict label -> learning rate, e.g. {{'2/L': 0.04}}, got {reference}")
+    for label, lr in (reference or {}).items():
+        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not (math.isfinite(lr) and lr > 0):
+            raise ValueError(
+                f"{fn}: reference[{label!r}] must be a positive learning rate (the x axis is logarithmic), got "
+                f"{lr!r}; e.g. reference={{'2/L': q.max_stable_lr}}"
+            )
     fig, (axis,), created = _axes(ax, 1, fn, figsize=_SINGLE)
     top = blended_transform_factory(axis.transData, axis.transAxes)  # x in data, y in axes fraction
     colours = _colours(len(sweeps))
@@ -1211,10 +1218,13 @@ def _seed_groups(results: Any, fn: str) -> list[tuple[str, list[History]]]:
         raise ValueError(f"{fn}: no configurations to plot (got an empty {type(results).__name__})")
     for name, hs in groups:
         if not hs:
-            raise ValueError(f"{fn}: configuration {name!r} has no runs")
+            raise ValueError(f"{fn}: configuration {name!r} has no runs; give it a list of one History per seed")
         for h in hs:
             if not isinstance(h, History):
-                raise TypeError(f"{fn}: configuration {name!r} holds a {type(h).__name__}, not a History")
+                raise TypeError(
+                    f"{fn}: configuration {name!r} holds a {type(h).__name__}, not a History; pass the Histories "
+                    "that tg.train.fit returned, one per seed"
+                )
     return groups
 
 
@@ -1284,7 +1294,10 @@ def plot_stability(
                     f"{fn}: History {h.name!r} has no series {series!r}; available: {h.available_series()}"
                 ) from None
             if ys.size == 0:
-                raise ValueError(f"{fn}: History {h.name!r} recorded no {series!r} values")
+                raise ValueError(
+                    f"{fn}: History {h.name!r} recorded no {series!r} values; choose another series (available: "
+                    f"{h.available_series()}) or record it (val_loss needs tg.train.fit(..., val_data=...))"
+                )
             if per_iteration:
                 xs = _iteration_x(h.name, h, clock, fn)
                 ys = _moving_average(ys, window) if window and _stochastic(h) else ys
@@ -1376,6 +1389,10 @@ def plot_parameter_updates(
             "record_params=True)"
         )
     recorded = list(history.params)
+    if names is not None and not isinstance(names, (str, list, tuple)):
+        raise TypeError(
+            f"{fn}: names must be a parameter name, a list of them or None (all), got {names!r}; recorded: {recorded}"
+        )
     chosen = recorded if names is None else [names] if isinstance(names, str) else list(names)
     if not chosen:
         raise ValueError(f"{fn}: names is empty; recorded parameters: {recorded}")
@@ -1387,7 +1404,10 @@ def plot_parameter_updates(
     its = np.asarray(history.param_iterations, dtype=np.float64)
     n_snap = len(history.params[chosen[0]])
     if n_snap < 2:
-        raise ValueError(f"{fn}: History {history.name!r} has {n_snap} snapshot(s); updates need at least two")
+        raise ValueError(
+            f"{fn}: History {history.name!r} has {n_snap} snapshot(s); updates need at least two: train at least "
+            "one step with tg.train.fit(..., record_params=True)"
+        )
     if len(its) != n_snap:
         its = np.arange(n_snap, dtype=np.float64)  # hand-made History without param_iterations
     fig, (top, bottom), created = _axes(ax, 2, fn, figsize=(8.6, 6.4), ncols=1, sharex=True)

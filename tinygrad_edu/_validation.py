@@ -1,0 +1,26 @@
+"""Argument checks shared by several layers of the package (numpy only, so that every layer may import it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def float_dtype(dtype: Any, owner: str) -> np.dtype:
+    """``dtype`` as a numpy float dtype, else a TypeError naming ``owner``, the value and the fix.
+
+    Parameters and data sets that gradients flow through need floating point: integer parameters cannot
+    require gradients.
+    """
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt is None or dt.kind != "f":
+        given = repr(dtype) if dt is None else str(dt)
+        raise TypeError(
+            f"{owner}: dtype must be a float dtype (np.float32 or np.float64), got {given}; use np.float32 or "
+            "np.float64"
+        )
+    return dt
