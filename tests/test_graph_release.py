@@ -11,9 +11,13 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.stateful import invariant
+from test_fuzz_engine import EngineMachine
 
 import tinygrad_edu as tg
 from tinygrad_edu import ops
+from tinygrad_edu import tensor as tensor_module
 
 MB = 2**20
 BIG = 2**17  # float64 elements: 1 MiB, far above tg.tensor.RELEASE_MIN_BYTES
@@ -255,3 +259,40 @@ def test_collapsed_module_pictures_work_after_backward():
     loss.backward()
     source = tg.viz.draw_graph(loss, collapse_modules=True).source
     assert "Linear(300→300)" in source and "Linear(300→3)" in source
+
+
+# ---- the engine's fuzzer, with every link released ---------------------------------------------------------
+
+
+class ReleasingEverything(EngineMachine):
+    """``tests/test_fuzz_engine.py``'s state machine (random graphs, backward with and without retain_graph,
+    tg.grad, retain_grad, zeroing) with a release limit of 0 bytes, so that every backward replaces links by
+    placeholders: gradients, errors and the tensors it holds must be exactly as without the release."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._limit = tensor_module.RELEASE_MIN_BYTES
+        tensor_module.RELEASE_MIN_BYTES = 0
+
+    def teardown(self) -> None:
+        tensor_module.RELEASE_MIN_BYTES = self._limit
+
+    @invariant()
+    def released_graphs_keep_their_structure(self) -> None:
+        """Walking a graph after backward released it reaches the same parameters as before."""
+        tensor_of = {id(n): n.tensor for n in self.all}
+        for n in self.all:
+            if not n.recorded:
+                continue
+            order = tg.viz.backward_order(n.tensor)
+            reached = {id(t) for t in order if t.is_leaf and t.requires_grad}
+            assert reached == {id(tensor_of[k]) for k in n.deps if k in tensor_of}, n
+
+
+TestEngineFuzzReleasingEverything = ReleasingEverything.TestCase
+TestEngineFuzzReleasingEverything.settings = settings(
+    max_examples=20,
+    stateful_step_count=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
