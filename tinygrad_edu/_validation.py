@@ -24,3 +24,19 @@ def float_dtype(dtype: Any, owner: str) -> np.dtype:
             "np.float64"
         )
     return dt
+
+
+def check_flag(value: Any, name: str, owner: str = "") -> bool:
+    """``value`` as a bool if it is one (numpy's included), else a TypeError naming ``owner``, ``name``, the value
+    and the fix.
+
+    Only a bool passes: a truthy string such as ``"no"`` or ``"False"``, or a number passed by position, would
+    otherwise silently count as True.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        where = f"{owner}: " if owner else ""
+        raise TypeError(
+            f"{where}{name} must be True or False, got {value!r} ({type(value).__name__}); instead of "
+            f"{name}={value!r}, pass {name}=True or {name}=False"
+        )
+    return bool(value)

@@ -52,6 +52,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from ._validation import check_flag
+
 __all__ = [
     "AnomalyError",
     "Site",
@@ -172,9 +174,7 @@ class set_detect_anomaly(_AnomalyModeContext):
     """
 
     def __init__(self, mode: bool) -> None:
-        if not isinstance(mode, (bool, np.bool_)):
-            raise TypeError(f"set_detect_anomaly(mode) needs True or False, got {mode!r} ({type(mode).__name__})")
-        self.mode = bool(mode)
+        self.mode = check_flag(mode, "mode", "set_detect_anomaly")
         self.prev = _mode.enabled
         _set(self.mode)  # takes effect at once, for the plain-call form
 

@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from ._validation import check_flag
+
 Array = np.ndarray
 Axis = int | tuple[int, ...] | None
 
@@ -161,10 +163,8 @@ class _Reduction(Function):
 
     def __init__(self, axis: Axis = None, keepdims: bool = False) -> None:
         super().__init__()
-        if not isinstance(keepdims, (bool, np.bool_)):
-            raise TypeError(f"keepdims must be True or False, got {keepdims!r} ({type(keepdims).__name__})")
         self.axis = axis
-        self.keepdims = bool(keepdims)
+        self.keepdims = check_flag(keepdims, "keepdims")
 
     def attributes(self) -> dict[str, Any]:
         return {"axis": self.axis, "keepdims": self.keepdims}

@@ -47,6 +47,7 @@ from typing import Any
 
 import numpy as np
 
+from ._validation import check_flag
 from .data.loader import DataLoader
 from .nn.module import Module
 from .optim.optimizer import Optimizer
@@ -600,10 +601,7 @@ def load_checkpoint(
         Passed to ``model.load_state_dict``.
     """
     path = _as_path(path, "load_checkpoint")
-    if not isinstance(strict, (bool, np.bool_)):
-        raise TypeError(
-            f"load_checkpoint: strict must be True or False, got strict={strict!r} ({type(strict).__name__})"
-        )
+    check_flag(strict, "strict", "load_checkpoint")
     checkpoint = load(path)
     if not isinstance(checkpoint, dict):
         raise SerializationError(

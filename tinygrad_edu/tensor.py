@@ -27,6 +27,7 @@ import numpy as np
 from . import anomaly as _anomaly
 from . import ops
 from ._random import generator
+from ._validation import check_flag
 from .anomaly import _mode as _anomaly_mode
 
 __all__ = [
@@ -166,7 +167,7 @@ class set_grad_enabled(_GradModeContext):
     """
 
     def __init__(self, mode: bool) -> None:
-        _check_flag(mode, "set_grad_enabled(mode)")
+        check_flag(mode, "mode", "set_grad_enabled")
         self.mode = bool(mode)
         self.prev = _grad_mode.enabled
         _grad_mode.enabled = self.mode  # takes effect at once, for the plain-call form
@@ -883,7 +884,7 @@ class Tensor:
         Backward passes started in several threads take turns (they may share leaves, such as a model's
         parameters). Calling backward from inside an op's ``backward`` raises RuntimeError.
         """
-        _check_flag(retain_graph, "backward(retain_graph=...)")
+        check_flag(retain_graph, "retain_graph", "backward")
         seed = _seed_grad(self, grad)
         _run_backward(self, seed, retain_graph, capture=None)
 
@@ -958,12 +959,6 @@ _RELEASED_MESSAGE = (
     "arrays of {op} were released by the first backward. Pass retain_graph=True to the first backward() "
     "if you need to backward through the graph again, or recompute the forward pass."
 )
-
-
-def _check_flag(value: Any, what: str) -> None:
-    """A True/False argument: a string such as "no" would otherwise count as True."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{what} must be True or False, got {value!r} ({type(value).__name__})")
 
 
 def _seed_grad(root: Tensor, grad: Any) -> np.ndarray:
@@ -1321,7 +1316,7 @@ def grad(
     """
     if not isinstance(outputs, Tensor):
         raise TypeError(f"grad(): outputs must be a Tensor (the result to differentiate), got {type(outputs).__name__}")
-    _check_flag(retain_graph, "grad(retain_graph=...)")
+    check_flag(retain_graph, "retain_graph", "grad()")
     single = isinstance(inputs, Tensor)
     if not single and not isinstance(inputs, (list, tuple)):
         raise TypeError(f"grad(): inputs must be a Tensor or a list of Tensors, got {type(inputs).__name__}")

@@ -33,9 +33,9 @@ from typing import Any
 import numpy as np
 
 from .._random import generator
-from .._validation import float_dtype
+from .._validation import check_flag, float_dtype
 from ..tensor import Tensor
-from .loader import _check_flag, as_array
+from .loader import as_array
 
 __all__ = [
     "make_linear_regression",
@@ -725,8 +725,8 @@ def train_test_split(
         raise ValueError(
             f"{fn}: X has {n} samples (shape {Xa.shape}) but y has shape {ya.shape}; y needs one entry per sample"
         )
-    shuffle = _check_flag("shuffle", shuffle, fn)
-    stratify = _check_flag("stratify", stratify, fn)
+    shuffle = check_flag(shuffle, "shuffle", fn)
+    stratify = check_flag(stratify, "stratify", fn)
     n_test = _test_count(test_size, n)
     rng = _rng(seed, fn)
     if stratify:

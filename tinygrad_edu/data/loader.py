@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from .._random import generator
+from .._validation import check_flag
 from ..tensor import Tensor, get_default_dtype
 
 __all__ = ["DataLoader", "as_array"]
@@ -69,13 +70,6 @@ def _numeric_hint(data: Any, arr: np.ndarray) -> str:
     if arr.dtype.kind in "US":
         return "; convert text to numbers first, e.g. np.asarray(values, dtype=float) or class labels 0..C-1"
     return "; pass a numpy array, a Tensor or a nested list of numbers (stack a list of Tensors with tg.stack)"
-
-
-def _check_flag(name: str, value: Any, fn: str = "DataLoader") -> bool:
-    """``value`` if it is a bool: a truthy string such as ``"no"`` must not silently count as True."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{fn}: {name} must be True or False, got {value!r} ({type(value).__name__})")
-    return bool(value)
 
 
 def _check_seed(seed: Any) -> int | None:
@@ -171,8 +165,8 @@ class DataLoader:
         self.X = np.array(as_array(X, "DataLoader: X"), copy=True)
         self.y = None if y is None else np.array(as_array(y, "DataLoader: y", labels=True), copy=True)
         self._check_data()
-        self.shuffle = _check_flag("shuffle", shuffle)
-        self.drop_last = _check_flag("drop_last", drop_last)
+        self.shuffle = check_flag(shuffle, "shuffle", "DataLoader")
+        self.drop_last = check_flag(drop_last, "drop_last", "DataLoader")
         self.batch_size = self._check_batch_size(batch_size)
         seed = _check_seed(seed)
         self.seed = seed

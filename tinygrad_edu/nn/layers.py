@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from .. import ops
-from .._validation import float_dtype
+from .._validation import check_flag, float_dtype
 from ..tensor import Tensor, apply_op, get_default_dtype
 from . import functional, init
-from .module import Module, _short_repr, check_bool
+from .module import Module, _short_repr
 
 __all__ = [
     "Linear",
@@ -111,7 +111,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = _positive_int(in_features, "in_features", "Linear", "it is X.shape[-1], the input's size")
         self.out_features = _positive_int(out_features, "out_features", "Linear", "it is the size of each output")
-        bias = check_bool(bias, "bias", "Linear")
+        bias = check_flag(bias, "bias", "Linear")
         dtype = get_default_dtype() if dtype is None else float_dtype(dtype, "Linear")
         self.weight = Tensor.zeros(self.out_features, self.in_features, dtype=dtype, requires_grad=True)
         self.bias = Tensor.zeros(self.out_features, dtype=dtype, requires_grad=True) if bias else None
@@ -427,7 +427,7 @@ class MLP(Module):
             _positive_int(size, "every size", "MLP", f"sizes[{i}] is {size!r} in sizes={sizes}; a layer needs 1+ units")
             for i, size in enumerate(sizes)
         ]
-        bias = check_bool(bias, "bias", "MLP")
+        bias = check_flag(bias, "bias", "MLP")
         hidden = _activation_factory(activation, "MLP")  # checked even if there is no hidden layer
         output = _activation_factory(output_activation, "MLP", "output_activation")
         layers: list[Module] = []

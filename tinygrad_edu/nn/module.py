@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .._validation import check_flag
 from ..tensor import Tensor
 
 __all__ = ["Module", "IncompatibleKeys"]
@@ -39,16 +40,6 @@ def _is_parameter(value: Any) -> bool:
     """Leaf Tensors that require grad. Computed tensors (``w * 0.1`` with ``w`` requiring grad) are results
     of the graph, never trained themselves, so an attribute caching one is not a parameter."""
     return isinstance(value, Tensor) and value.requires_grad and value.is_leaf
-
-
-def check_bool(value: Any, name: str, owner: str) -> bool:
-    """``value`` if it is a bool (numpy's included), else a TypeError naming ``owner`` and ``name``.
-
-    A truthy string such as ``"False"`` must not silently count as True, so nothing but a bool passes.
-    """
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{owner}: {name} must be True or False, got {value!r} ({type(value).__name__})")
-    return bool(value)
 
 
 def _short_repr(value: Any, limit: int = 80) -> str:
@@ -217,7 +208,7 @@ class Module:
         set_to_none : bool, default True
             Set ``.grad`` to ``None`` (PyTorch's default); ``False`` fills it with zeros instead.
         """
-        set_to_none = check_bool(set_to_none, "set_to_none", "Module.zero_grad")
+        set_to_none = check_flag(set_to_none, "set_to_none", "Module.zero_grad")
         for param in self.parameters():
             if set_to_none:
                 param.grad = None
@@ -232,7 +223,7 @@ class Module:
         TypeError
             ``mode`` is not a bool (``train("False")`` would otherwise switch training *on*).
         """
-        mode = check_bool(mode, "mode", "Module.train")
+        mode = check_flag(mode, "mode", "Module.train")
         for module in self.modules():
             module.training = mode
         return self
@@ -298,7 +289,7 @@ class Module:
                 f"load_state_dict: state_dict must be a mapping of parameter name -> array, got "
                 f"{type(state_dict).__name__} {_short_repr(state_dict)}; {fix}"
             )
-        strict = check_bool(strict, "strict", "load_state_dict")
+        strict = check_flag(strict, "strict", "load_state_dict")
         params = dict(self._named_parameters(rename=not self._is_child))
         missing = [key for key in params if key not in state_dict]
         unexpected = [key for key in state_dict if key not in params]

@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import check_flag
 from ..tensor import Tensor, no_grad
 from .optimizer import (
     Optimizer,
     ParamsT,
-    check_bool,
     check_non_negative,
     check_unit_interval,
     checked_grad,
@@ -143,8 +143,8 @@ class Adam(_Adaptive):
         _check_betas(hp["betas"])
         check_non_negative("eps", hp["eps"])
         check_non_negative("weight_decay", hp["weight_decay"])
-        check_bool("amsgrad", hp["amsgrad"])
-        check_bool("maximize", hp["maximize"])
+        check_flag(hp["amsgrad"], "amsgrad")
+        check_flag(hp["maximize"], "maximize")
 
     def _group_hyperparameters(self, group: dict[str, Any]) -> tuple[Any, ...]:
         beta1, beta2 = (float(b) for b in group["betas"])
@@ -310,8 +310,8 @@ class RMSprop(_Adaptive):
         check_non_negative("eps", hp["eps"])
         check_non_negative("weight_decay", hp["weight_decay"])
         check_unit_interval("momentum", hp["momentum"])
-        check_bool("centered", hp["centered"])
-        check_bool("maximize", hp["maximize"])
+        check_flag(hp["centered"], "centered")
+        check_flag(hp["maximize"], "maximize")
 
     def _group_hyperparameters(self, group: dict[str, Any]) -> tuple[Any, ...]:
         keys = ("lr", "alpha", "eps", "weight_decay", "momentum")
@@ -423,7 +423,7 @@ class Adagrad(_Adaptive):
     def _check_hyperparameters(self, hp: Any) -> None:
         for key in ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
             check_non_negative(key, hp[key])
-        check_bool("maximize", hp["maximize"])
+        check_flag(hp["maximize"], "maximize")
 
     def _group_hyperparameters(self, group: dict[str, Any]) -> tuple[Any, ...]:
         keys = ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps")

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import check_flag
 from ..tensor import Tensor, enable_grad
 
 __all__ = ["Optimizer", "ParamsT"]
@@ -145,7 +146,7 @@ class Optimizer:
             that received no gradient). With ``False``, existing ``.grad`` arrays are filled with zeros in
             place, as PyTorch does.
         """
-        check_bool("set_to_none", set_to_none)
+        check_flag(set_to_none, "set_to_none")
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
@@ -462,12 +463,6 @@ def check_unit_interval(name: str, value: Any, *, closed: bool = False) -> None:
     if not (0.0 <= v <= 1.0 if closed else 0.0 <= v < 1.0):
         interval = "[0, 1]" if closed else "[0, 1)"
         raise ValueError(f"{name} must be in {interval}, got {name}={value!r}; {_fix(name)}")
-
-
-def check_bool(name: str, value: Any) -> None:
-    """``TypeError`` unless ``value`` is a bool (a number passed by position to a flag is a common slip)."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__}); pass {name}=True")
 
 
 #: Elements per block of :func:`subtract_scaled`: 32,768 float32 are 128 KiB, a temporary that stays in the

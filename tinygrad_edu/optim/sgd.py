@@ -7,11 +7,11 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import check_flag
 from ..tensor import no_grad
 from .optimizer import (
     Optimizer,
     ParamsT,
-    check_bool,
     check_non_negative,
     check_unit_interval,
     checked_grad,
@@ -109,8 +109,8 @@ class SGD(Optimizer):
         check_unit_interval("momentum", hp["momentum"])
         check_unit_interval("dampening", hp["dampening"], closed=True)
         check_non_negative("weight_decay", hp["weight_decay"])
-        check_bool("nesterov", hp["nesterov"])
-        check_bool("maximize", hp["maximize"])
+        check_flag(hp["nesterov"], "nesterov")
+        check_flag(hp["maximize"], "maximize")
         if hp["nesterov"] and (hp["momentum"] <= 0 or hp["dampening"] != 0):
             raise ValueError(
                 "nesterov=True needs momentum > 0 and dampening = 0, got "

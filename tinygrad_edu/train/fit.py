@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from .. import metrics as metrics_module
+from .._validation import check_flag
 from ..anomaly import AnomalyError
 from ..data.loader import DataLoader, as_array
 from ..optim.optimizer import Optimizer
@@ -753,8 +754,7 @@ def _check_settings(
     name: Any,
 ) -> None:
     """The keyword arguments that are checked on their own (the others need the loader or the data)."""
-    if not isinstance(progress, (bool, np.bool_)):
-        raise TypeError(f"fit: progress must be True or False, got progress={progress!r} ({type(progress).__name__})")
+    check_flag(progress, "progress", "fit")
     ok = isinstance(grad_clip, (int, float, np.integer, np.floating)) and not isinstance(grad_clip, bool)
     if grad_clip is not None and not (ok and grad_clip > 0):
         raise ValueError(

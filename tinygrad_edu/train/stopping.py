@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._validation import check_flag
 from ._statedict import checked_state, load_states, make_state
 from .history import ITERATION_SERIES, StopReason
 
@@ -71,12 +72,6 @@ def _positive_int(value: Any, name: str, owner: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{owner}: {name} must be a positive int, got {name}={value!r}")
     return int(value)
-
-
-def _flag(value: Any, name: str, owner: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{owner}: {name} must be True or False, got {name}={value!r} ({type(value).__name__})")
-    return bool(value)
 
 
 def _monitor(value: Any, owner: str) -> str:
@@ -512,7 +507,7 @@ class EarlyStopping(StopCondition):
         if mode not in ("auto", "min", "max"):
             raise ValueError(f"EarlyStopping: mode must be 'auto', 'min' or 'max', got mode={mode!r}")
         self.mode = mode
-        self.restore_best = _flag(restore_best, "restore_best", "EarlyStopping")
+        self.restore_best = check_flag(restore_best, "restore_best", "EarlyStopping")
         self._reset()
 
     def _reset(self) -> None:
@@ -653,8 +648,8 @@ class Divergence(StopCondition):
             raise ValueError(
                 f"Divergence: factor must be > 1 (a multiple of the initial loss, e.g. 1e4), got factor={factor!r}"
             )
-        self.keep_last_good = _flag(keep_last_good, "keep_last_good", "Divergence")
-        self.restore = _flag(restore, "restore", "Divergence")
+        self.keep_last_good = check_flag(keep_last_good, "keep_last_good", "Divergence")
+        self.restore = check_flag(restore, "restore", "Divergence")
         if self.restore and not self.keep_last_good:
             raise ValueError(
                 "Divergence: restore=True needs keep_last_good=True (the copies to restore from), got "
