@@ -54,8 +54,8 @@ from .optim.optimizer import Optimizer
 from .optim.schedules import LRScheduler
 from .tensor import Tensor
 from .train._statedict import load_states, state_of
+from .train.fit import as_callbacks, as_conditions
 from .train.history import History, StopReason
-from .train.stopping import StopCondition
 
 __all__ = ["SerializationError", "save", "load", "save_checkpoint", "load_checkpoint", "FORMAT", "MAX_DEPTH"]
 
@@ -549,20 +549,8 @@ def _history_with_fit_state(history: Any) -> History:
 
 
 def _objects(objects: Any, key: str, function: str) -> list[Any]:
-    """``stop=`` / ``callbacks=`` as a list, as ``fit`` takes them (one object or a sequence)."""
-    items = list(objects) if isinstance(objects, (list, tuple)) else [objects]
-    for i, obj in enumerate(items):
-        if key == "stop" and not isinstance(obj, StopCondition):
-            raise TypeError(
-                f"{function}: stop must hold StopConditions (what you pass to fit(stop=...)), got {obj!r} "
-                f"({type(obj).__name__}) at stop[{i}]"
-            )
-        if isinstance(obj, (str, bytes, int, float)) or obj is None:
-            raise TypeError(
-                f"{function}: callbacks must hold callback objects (what you pass to fit(callbacks=...)), got "
-                f"{obj!r} at callbacks[{i}]"
-            )
-    return items
+    """``stop=`` / ``callbacks=`` as a list, checked as ``fit`` checks them (one object or a sequence)."""
+    return as_conditions(objects, function) if key == "stop" else as_callbacks(objects, function)
 
 
 def load_checkpoint(

@@ -624,7 +624,7 @@ def fit(
     loader = _as_loader(loader)
     epochs = _optional_positive_int(epochs, "epochs")
     max_iters = _optional_positive_int(max_iters, "max_iters")
-    conditions = _as_conditions(stop)
+    conditions = as_conditions(stop)
     if epochs is None and max_iters is None and not _has_budget(conditions):
         raise ValueError(
             "fit needs a budget, or training might never end: pass epochs=..., max_iters=..., or a MaxEpochs, "
@@ -635,7 +635,7 @@ def fit(
     own_divergence = divergence is not None
     budget: list[StopCondition] = [MaxIters(max_iters)] if max_iters else []
     budget += [MaxEpochs(epochs)] if epochs else []
-    callback_list = _as_callbacks(callbacks)
+    callback_list = as_callbacks(callbacks)
     record_every = _record_every(record_params)
     _check_settings(optimizer, progress, grad_clip, scheduler, scheduler_interval, train_loss, name)
     val = _as_val_data(val_data)
@@ -711,24 +711,29 @@ def _check_callables(model: Any, loss_fn: Any, optimizer: Any) -> None:
         )
 
 
-def _as_conditions(stop: Any) -> list[StopCondition]:
+def as_conditions(stop: Any, function: str = "fit") -> list[StopCondition]:
+    """``fit``'s ``stop=`` (one condition, a sequence or None) as a list, each checked; ``function`` names the
+    caller in the message (``save_checkpoint`` and ``load_checkpoint`` take the same argument)."""
     conditions = _as_list(stop)
-    for c in conditions:
+    for i, c in enumerate(conditions):
         if not isinstance(c, StopCondition):
             raise TypeError(
-                f"fit: stop must hold StopConditions, got {c!r} ({type(c).__name__}) in stop; e.g. "
-                "stop=[tg.train.LossBelow(1e-3)]"
+                f"{function}: stop must hold StopConditions (what you pass to fit(stop=...)), got {c!r} "
+                f"({type(c).__name__}) at stop[{i}]; e.g. stop=[tg.train.LossBelow(1e-3)]"
             )
     return conditions
 
 
-def _as_callbacks(callbacks: Any) -> list[Any]:
+def as_callbacks(callbacks: Any, function: str = "fit") -> list[Any]:
+    """``fit``'s ``callbacks=`` as a list, each with at least one hook; ``function`` names the caller."""
     callback_list = _as_list(callbacks)
-    for cb in callback_list:
+    for i, cb in enumerate(callback_list):
         if not any(callable(getattr(cb, hook, None)) for hook in _HOOKS):
             raise TypeError(
-                f"fit: a callback needs at least one of the hooks {_HOOKS}, got {cb!r} ({type(cb).__name__}) in "
-                "callbacks; subclass tg.train.Callback or use tg.train.LambdaCallback(on_epoch_end=...)"
+                f"{function}: callbacks must hold callback objects (what you pass to fit(callbacks=...)), got "
+                f"{cb!r} at callbacks[{i}]; a callback needs at least one of the hooks {_HOOKS}, and this one "
+                f"({type(cb).__name__}) in callbacks has none: subclass tg.train.Callback or use "
+                "tg.train.LambdaCallback(on_epoch_end=...)"
             )
     return callback_list
 
