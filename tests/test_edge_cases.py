@@ -604,7 +604,7 @@ def test_ops_keep_references_to_the_arrays_they_use_not_copies():
     such writes into an error (tests/test_anomaly.py::test_writing_into_data_in_place_is_detected)."""
     w = f64([1.0, 2.0])
     y = w * w
-    assert y.grad_fn.saved[0] is w.data
+    assert y.grad_fn.args[0] is w.data
 
 
 def test_rebinding_data_keeps_the_recorded_graph_consistent():

@@ -16,11 +16,11 @@ from hypothesis.stateful import invariant
 from test_fuzz_engine import EngineMachine
 
 import tinygrad_edu as tg
+from tinygrad_edu import engine as engine_module
 from tinygrad_edu import ops
-from tinygrad_edu import tensor as tensor_module
 
 MB = 2**20
-BIG = 2**17  # float64 elements: 1 MiB, far above tg.tensor.RELEASE_MIN_BYTES
+BIG = 2**17  # float64 elements: 1 MiB, far above tg.engine.RELEASE_MIN_BYTES
 
 
 def chain(x: tg.Tensor, n_ops: int) -> tg.Tensor:
@@ -271,11 +271,11 @@ class ReleasingEverything(EngineMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self._limit = tensor_module.RELEASE_MIN_BYTES
-        tensor_module.RELEASE_MIN_BYTES = 0
+        self._limit = engine_module.RELEASE_MIN_BYTES
+        engine_module.RELEASE_MIN_BYTES = 0
 
     def teardown(self) -> None:
-        tensor_module.RELEASE_MIN_BYTES = self._limit
+        engine_module.RELEASE_MIN_BYTES = self._limit
 
     @invariant()
     def released_graphs_keep_their_structure(self) -> None:

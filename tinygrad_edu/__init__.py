@@ -11,7 +11,7 @@ gradients against finite differences.
 array([12.], dtype=float32)
 """
 
-from . import anomaly, data, gradcheck, metrics, nn, ops, optim, serialization, train, viz
+from . import anomaly, data, engine, gradcheck, metrics, nn, ops, optim, serialization, train, viz
 from ._random import manual_seed
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .serialization import load, load_checkpoint, save, save_checkpoint
@@ -42,6 +42,7 @@ __all__ = [
     "concatenate",
     "data",
     "detect_anomaly",
+    "engine",
     "enable_grad",
     "get_default_dtype",
     "grad",

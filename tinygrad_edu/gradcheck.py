@@ -26,13 +26,16 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from .tensor import Tensor, apply_op, concatenate, grad, maximum, minimum, no_grad, stack, where
+from .tensor import Tensor, apply_op, concatenate, enable_grad, grad, maximum, minimum, no_grad, stack, where
 
 __all__ = [
     "GradcheckError",
     "OpCheck",
     "check_primitives",
     "gradcheck",
+    "gradgradcheck",
+    "gradient_function",
+    "hessian_matrices",
     "jacobian",
     "numerical_grad",
     "numerical_jacobian",
@@ -300,6 +303,22 @@ def gradcheck(
     _differentiable(original)
     _warn_dtypes(original)
     args = _float64_copies(original)
+    return _verdict(fn, args, eps, atol, rtol, raise_exception, fast, seed, "gradcheck", "the backward pass")
+
+
+def _verdict(
+    fn: Callable[..., Any],
+    args: list[Any],
+    eps: float,
+    atol: float,
+    rtol: float,
+    raise_exception: bool,
+    fast: bool,
+    seed: int,
+    check: str,
+    what: str,
+) -> bool:
+    """Compare ``fn``'s Jacobian by backpropagation with central differences; True, False or the report."""
     reports = _fast_reports(fn, args, eps, atol, rtol, seed) if fast else _full_reports(fn, args, eps, atol, rtol)
     if all(r.ok for r in reports):
         return True
@@ -307,10 +326,119 @@ def gradcheck(
         return False
     mode = "random projection u^T J v" if fast else "Jacobian"
     header = (
-        f"gradcheck failed: the backward pass disagrees with central differences ({mode}; eps={eps:g}, "
-        f"atol={atol:g}, rtol={rtol:g})"
+        f"{check} failed: {what} disagrees with central differences ({mode}; eps={eps:g}, atol={atol:g}, rtol={rtol:g})"
     )
     raise GradcheckError("\n".join([header, *(r.line() for r in reports)]))
+
+
+# --------------------------------------------------------------------------------------------------------
+# second derivatives: the gradient is a function too (create_graph=True), so check it the same way
+# --------------------------------------------------------------------------------------------------------
+
+
+def gradient_function(fn: Callable[..., Tensor], inputs: Inputs, grad_outputs: Any = None) -> Callable[..., Tensor]:
+    r"""The function :math:`x \mapsto \bar y^\top \partial y / \partial x` of the same inputs as ``fn``: the
+    gradients of every input that requires grad, flattened and joined into one differentiable Tensor
+    (``create_graph=True``).
+
+    Its Jacobian is the matrix of second derivatives: the Hessian for a scalar ``fn``, and for a vector
+    output :math:`\sum_k \bar y_k \nabla^2 y_k` with ``grad_outputs`` :math:`\bar y` (ones by default).
+    """
+    positions = _differentiable(_as_list(inputs))
+    weights = None if grad_outputs is None else np.asarray(grad_outputs, dtype=np.float64)
+
+    def gradient(*xs: Any) -> Tensor:
+        with enable_grad():  # also when evaluated under no_grad, as finite differences are
+            out = fn(*xs)
+            if not isinstance(out, Tensor):
+                raise TypeError(f"the function under test must return a Tensor, got {type(out).__name__}")
+            targets = [xs[i] for i in positions]
+            if not out.requires_grad:  # no input reaches the output: every gradient is 0
+                grads: tuple[Any, ...] = (None,) * len(targets)
+            else:
+                seed = np.ones(out.shape) if weights is None else weights
+                grads = grad(out, targets, grad_outputs=Tensor(seed, dtype=out.dtype), create_graph=True)
+            parts = [
+                (Tensor.zeros(x.shape, dtype=x.dtype) if g is None else g).reshape(-1)
+                for x, g in zip(targets, grads, strict=True)
+            ]
+            return concatenate(parts) if len(parts) > 1 else parts[0]
+
+    return gradient
+
+
+def gradgradcheck(
+    fn: Callable[..., Tensor],
+    inputs: Inputs,
+    grad_outputs: Any = None,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    fast: bool = False,
+    seed: int = 0,
+) -> bool:
+    r"""Check ``fn``'s second derivatives: backpropagation through its gradient (``create_graph=True``)
+    against central differences of that analytic gradient. PyTorch's ``gradgradcheck``.
+
+    The function checked is :func:`gradient_function`: :math:`g(x) = \bar y^\top \partial y/\partial x`,
+    whose Jacobian :math:`\partial g / \partial x` is the Hessian of a scalar ``fn``. Its rows come from
+    backward passes through the graph of the gradient, its columns from differences of the gradient itself,
+    so a wrong first derivative does not hide a wrong second one. Same tolerances and report as
+    :func:`gradcheck`.
+
+    Parameters
+    ----------
+    fn, inputs, eps, atol, rtol, raise_exception, fast, seed
+        As for :func:`gradcheck`.
+    grad_outputs : array-like, optional
+        :math:`\bar y` for a non-scalar output; random normal values (seeded by ``seed``) by default, so
+        that every output element's second derivative counts.
+
+    Examples
+    --------
+    >>> import numpy as np, tinygrad_edu as tg
+    >>> x = tg.Tensor(np.array([0.5, -1.0]), requires_grad=True)
+    >>> tg.gradcheck.gradgradcheck(lambda t: (t.tanh() * t).sum(), [x])
+    True
+    """
+    _check_settings("gradgradcheck", fn, eps=eps, atol=atol, rtol=rtol)
+    original = _as_list(inputs)
+    _differentiable(original)
+    _warn_dtypes(original)
+    args = _float64_copies(original)
+    if grad_outputs is None:
+        out_shape = _evaluate(fn, args).shape
+        grad_outputs = np.random.default_rng(seed).standard_normal(out_shape)
+    else:
+        grad_outputs = np.asarray(grad_outputs, dtype=np.float64)
+        out_shape = _evaluate(fn, args).shape
+        if grad_outputs.shape != out_shape:
+            raise ValueError(
+                f"gradgradcheck: grad_outputs has shape {grad_outputs.shape} but the output has shape {out_shape}"
+            )
+    gradient = gradient_function(fn, args, grad_outputs)
+    return _verdict(
+        gradient, args, eps, atol, rtol, raise_exception, fast, seed, "gradgradcheck", "the derivative of the gradient"
+    )
+
+
+def hessian_matrices(fn: Callable[..., Tensor], inputs: Inputs, eps: float = 1e-6) -> tuple[np.ndarray, np.ndarray]:
+    r"""The Hessian of a scalar ``fn`` two ways: by backpropagating through its gradient (``create_graph``)
+    and by central differences of that gradient. Both are (n, n) over all inputs that require grad,
+    flattened in order (float64)."""
+    args = _float64_copies(_as_list(inputs))
+    out_size = _evaluate(fn, args).size
+    if out_size != 1:
+        raise ValueError(f"a Hessian needs a function with one output value, got {out_size} values; reduce it (.sum())")
+    gradient = gradient_function(fn, args)
+    positions = _differentiable(args)
+    analytic = jacobian(gradient, args)
+    numeric = numerical_jacobian(gradient, args, eps)
+    return (
+        np.hstack([analytic[i] for i in positions]),  # type: ignore[misc]
+        np.hstack([numeric[i] for i in positions]),  # type: ignore[misc]
+    )
 
 
 def _full_reports(fn: Callable[..., Any], args: list[Any], eps: float, atol: float, rtol: float) -> list[_InputReport]:
@@ -424,6 +552,12 @@ def _primitive_checks() -> list[tuple[str, str, Callable[..., Any], list[tuple[t
         ("expand", "a.expand(2, 3)", lambda a: a.expand(2, 3), [((1, 3), "real")]),
         ("getitem", "a[[0, 0, 1], 1:]", lambda a: a[[0, 0, 1], 1:], [((2, 3), "real")]),
         (
+            "scatteradd",
+            "zeros(4) with [0, 2, 0] += a",
+            lambda a: apply_op(ops.ScatterAdd(np.array([0, 2, 0]), (4,)), a),
+            [((3,), "real")],
+        ),
+        (
             "concatenate",
             "concatenate([a, b], axis=1)",
             lambda a, b: concatenate([a, b], axis=1),
@@ -452,9 +586,13 @@ def _primitive_checks() -> list[tuple[str, str, Callable[..., Any], list[tuple[t
     ]
 
 
-def check_primitives(seed: int = 0, atol: float = 1e-5, rtol: float = 1e-3) -> list[OpCheck]:
-    """Check the backward pass of every primitive op against central differences (full Jacobians, float64),
-    on random inputs from each op's smooth domain: what ``tinygrad-edu gradcheck`` prints.
+def check_primitives(seed: int = 0, atol: float = 1e-5, rtol: float = 1e-3, order: int = 1) -> list[OpCheck]:
+    """Check the derivative of every primitive op against central differences (full Jacobians, float64), on
+    random inputs from each op's smooth domain: what ``tinygrad-edu gradcheck`` prints.
+
+    ``order=2`` checks second derivatives instead: the Jacobian of each op's gradient (backpropagated with
+    ``create_graph=True``, for a random upstream gradient) against central differences of that gradient, as
+    :func:`gradgradcheck` does.
 
     Examples
     --------
@@ -462,15 +600,22 @@ def check_primitives(seed: int = 0, atol: float = 1e-5, rtol: float = 1e-3) -> l
     >>> results = tg.gradcheck.check_primitives()
     >>> all(r.passed for r in results), len({r.op for r in results}) >= 30
     (True, True)
+    >>> all(r.passed for r in tg.gradcheck.check_primitives(order=2))
+    True
     """
     _check_settings("check_primitives", atol=atol, rtol=rtol)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"check_primitives: seed must be a non-negative integer, got {seed!r}")
+    if order not in (1, 2) or isinstance(order, bool):
+        raise ValueError(f"check_primitives: order must be 1 (gradients) or 2 (second derivatives), got {order!r}")
     rng = np.random.default_rng(seed)
     results = []
     for op, expression, fn, specs in _primitive_checks():
         inputs = [Tensor(_domain_values(rng, shape, domain), requires_grad=True) for shape, domain in specs]
-        analytic, numeric = jacobian(fn, inputs), numerical_jacobian(fn, inputs)
+        target = fn
+        if order == 2:
+            target = gradient_function(fn, inputs, rng.standard_normal(_evaluate(fn, inputs).shape))
+        analytic, numeric = jacobian(target, inputs), numerical_jacobian(target, inputs)
         abs_err = np.concatenate([np.abs(a - n).ravel() for a, n in zip(analytic, numeric, strict=True)])
         ref = np.concatenate([np.abs(n).ravel() for n in numeric])
         passed = bool(np.all(abs_err <= atol + rtol * ref))

@@ -1,13 +1,28 @@
-r"""The table of derivatives: every primitive operation, forward and backward, on numpy arrays.
+r"""The table of derivatives: every primitive operation, its forward on numpy arrays and its derivative.
 
-Each primitive is one small class. ``forward(*inputs)`` computes the result from numpy arrays (or Python
-scalars) and keeps in ``self.saved`` exactly what the derivative needs; ``backward(grad)`` receives the
-upstream gradient :math:`\bar y = \partial L / \partial y` (same shape as the output) and returns one
-gradient per input, :math:`\bar x_i = \partial L / \partial x_i`, already reduced to the input's shape.
-An input whose ``needs_input_grad`` flag is False gets ``None`` and costs nothing.
+Each primitive is one small class: ``forward(*inputs)`` computes the result from numpy arrays (or Python
+scalars), and its derivative is stated once, as a *rule*. Given the upstream gradient
+:math:`\bar y = \partial L / \partial y` (the output's shape), the output :math:`y` and the inputs, the rule
+returns one gradient per input, :math:`\bar x_i = (\partial y / \partial x_i)^\top \bar y`, reduced to the
+input's shape (``None`` where ``needs_input_grad`` is False: that input costs nothing).
 
-This module knows nothing about ``Tensor``: ``tensor.py`` builds graph nodes around these classes. Reading
-this file top to bottom is reading the chain rule, one local derivative at a time.
+The same rule runs on two kinds of values. On the first-order path (``loss.backward()``) the engine hands it
+numpy arrays and it computes numbers. With ``create_graph=True`` the engine hands it Tensors and it records a
+graph of its own, so that the gradient can be differentiated again, to any order. That is why the rules use
+only arithmetic operators, methods that numpy arrays and Tensors share (``.sum``, ``.reshape``, ``.T``,
+``@`` ...) and the few helpers below that dispatch on their argument (:func:`exp`, :func:`where`,
+:func:`broadcast_to` ...). Masks and counts (which elements were the maximum, which were clipped) have zero
+derivative; rules compute them from :func:`values` as constants.
+
+Shapes of the table:
+
+* :class:`Elementwise` ops (one input) state :math:`dy/dx` as ``derivative(x, y)``: ``Exp`` says ``y``.
+* :class:`Binary` ops state :math:`\bar a` and :math:`\bar b` as ``grad_a`` and ``grad_b``; the base checks
+  which are needed and sums broadcast copies back (:func:`unbroadcast`).
+* The others (reductions, shape ops, fused losses) state the whole vector-Jacobian product as ``vjp``.
+
+This module knows nothing about ``Tensor``: the engine (``tinygrad_edu.engine``) walks the graph and calls
+the rules. Reading this file top to bottom is reading the chain rule, one local derivative at a time.
 
 Conventions
 -----------
@@ -15,14 +30,14 @@ Conventions
   one helper :func:`unbroadcast`.
 * Subgradients at kinks: ``relu'(0) = 0``, ``|x|'(0) = 0``; ``maximum``/``minimum`` and the ``max``/``min``
   reductions share the gradient equally between tied elements; ``clip`` passes the gradient where
-  ``lo <= x <= hi`` (boundaries included, as PyTorch's ``clamp``).
-* ``backward`` never writes into ``grad`` or into saved arrays: the same upstream array may be shared.
+  ``lo <= x <= hi`` (boundaries included, as PyTorch's ``clamp``). The second derivative of these kinks is 0.
+* A rule never writes into ``grad`` or into its arguments: the same upstream array may be shared.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -30,14 +45,82 @@ from ._validation import check_flag
 
 Array = np.ndarray
 Axis = int | tuple[int, ...] | None
+#: What a rule computes with: a numpy array (or scalar) on the first-order path, a Tensor under
+#: ``create_graph=True``. Both support the operators and the shared methods the rules use.
+Value = Any
+
+_PLAIN = (np.ndarray, np.generic, int, float)  # values that are numbers, not graph nodes
 
 
 # --------------------------------------------------------------------------------------------------------
-# shared helpers
+# helpers that work on arrays and on Tensors alike
 # --------------------------------------------------------------------------------------------------------
 
 
-def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
+def _on_graph(*args: Any) -> Any:
+    """The first argument that is a graph value (a Tensor), or None if all are numbers."""
+    for a in args:
+        if not isinstance(a, _PLAIN):
+            return a
+    return None
+
+
+def apply(op: Function, *args: Value) -> Value:
+    """Run the primitive ``op`` on ``args``: its forward if they are numbers, a graph node if one is a Tensor.
+
+    This is how a rule uses another primitive (``GetItem``'s rule scatters with :class:`ScatterAdd`): the
+    result is differentiable exactly when the rule's inputs are.
+    """
+    node = _on_graph(*args)
+    if node is None:
+        op.saved = ()
+        return op.forward(*args)
+    return node._apply(op, *args)  # Tensor._apply: the engine's node builder
+
+
+def values(x: Value) -> Any:
+    """The numbers of ``x`` without its graph: for masks and counts, whose derivative is zero."""
+    return x if isinstance(x, _PLAIN) else x.data
+
+
+def exp(x: Value) -> Value:
+    return np.exp(x) if isinstance(x, _PLAIN) else apply(Exp(), x)
+
+
+def log(x: Value) -> Value:
+    return np.log(x) if isinstance(x, _PLAIN) else apply(Log(), x)
+
+
+def sigmoid(x: Value) -> Value:
+    return Sigmoid.function(x) if isinstance(x, _PLAIN) else apply(Sigmoid(), x)
+
+
+def softmax(x: Value, axis: int) -> Value:
+    return Softmax.function(x, axis) if isinstance(x, _PLAIN) else apply(Softmax(axis), x)
+
+
+def log_softmax(x: Value, axis: int) -> Value:
+    return LogSoftmax.function(x, axis) if isinstance(x, _PLAIN) else apply(LogSoftmax(axis), x)
+
+
+def maximum(a: Value, b: Value) -> Value:
+    return np.maximum(a, b) if _on_graph(a, b) is None else apply(Maximum(), a, b)
+
+
+def where(cond: Any, a: Value, b: Value) -> Value:
+    """``a`` where ``cond`` (a boolean array, no gradient) holds, else ``b``."""
+    return np.where(cond, a, b) if _on_graph(a, b) is None else apply(Where(), cond, a, b)
+
+
+def broadcast_to(x: Value, shape: tuple[int, ...]) -> Value:
+    return np.broadcast_to(x, shape) if isinstance(x, _PLAIN) else apply(Expand(shape), x)
+
+
+def cast(x: Value, dtype: np.dtype) -> Value:
+    return x.astype(dtype, copy=False) if isinstance(x, np.ndarray) else apply(Cast(dtype), x)
+
+
+def unbroadcast(grad: Value, shape: tuple[int, ...]) -> Value:
     r"""Sum ``grad`` over the axes that broadcasting added or stretched, so that it has ``shape``.
 
     If :math:`y = f(\mathrm{broadcast}(x))`, every copy of an element of :math:`x` contributed to
@@ -52,6 +135,18 @@ def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True)
     return grad
+
+
+def expand_reduced(grad: Value, shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> Value:
+    """Broadcast the gradient of a reduction over ``axes`` back to the input ``shape``."""
+    if not keepdims and axes and shape:
+        grad = grad.reshape(_kept_shape(shape, axes))
+    return broadcast_to(grad, shape)
+
+
+def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    """``shape`` with the reduced ``axes`` kept as 1 (what ``keepdims=True`` gives)."""
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
 def normalize_axes(axis: Axis, ndim: int) -> tuple[int, ...]:
@@ -85,13 +180,6 @@ def normalize_axes(axis: Axis, ndim: int) -> tuple[int, ...]:
     return tuple(sorted(out))
 
 
-def expand_reduced(grad: Array, shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> Array:
-    """Broadcast the gradient of a reduction over ``axes`` back to the input ``shape``."""
-    if not keepdims and axes and shape:
-        grad = np.expand_dims(grad, axes)
-    return np.broadcast_to(grad, shape)
-
-
 def broadcasting(ufunc: Any, *operands: Any) -> Array:
     """Apply an elementwise numpy function, turning numpy's broadcasting error into one that names the shapes."""
     try:
@@ -117,28 +205,49 @@ def as_float(x: Any) -> Array:
     return x if x.dtype.kind in "fc" else x.astype(np.float64)
 
 
+def _shape(x: Any) -> tuple[int, ...]:
+    """Shape of an array, a Tensor or a Python scalar (``()``), cheaper than ``np.shape``."""
+    return getattr(x, "shape", ())
+
+
+# --------------------------------------------------------------------------------------------------------
+# the bases
+# --------------------------------------------------------------------------------------------------------
+
+
 class Function:
-    """Base class of the primitives.
+    """Base class of the primitives, built in or your own.
+
+    Write ``forward(*inputs)`` on numpy arrays (keep in ``self.saved`` what the derivative needs besides the
+    inputs and the output) and the rule ``vjp(grad, out, *inputs)``. The engine calls ``vjp`` with numpy
+    arrays on the first-order path and with Tensors under ``create_graph=True``; written with operators and
+    the helpers of this module, one rule serves both. Then ``tinygrad_edu.apply_op(MyOp(), x, y)``.
+
+    A function written before ``create_graph`` existed, with ``backward(grad)`` on numpy arrays reading
+    ``self.saved``, still works on the first-order path; ``create_graph=True`` through it raises.
 
     Attributes
     ----------
     needs_input_grad : tuple of bool
-        One flag per input: whether ``backward`` must compute that input's gradient (set by ``apply_op``).
+        One flag per input: whether the rule must compute that input's gradient (set by the engine).
+    args : tuple
+        The input values ``forward`` received (arrays or Python scalars), for the first-order rule; ``None``
+        once the graph was released after a backward pass.
     saved : tuple or None
-        What ``forward`` kept for ``backward`` (``apply_op`` starts it as ``()``); ``None`` once the graph was
-        released after a backward pass.
+        What ``forward`` kept for the rule besides its inputs and output (shapes, axes, masks); ``None`` once
+        the graph was released.
     grads_are_new : bool, class attribute
-        True for a primitive whose ``backward`` always returns arrays it has just allocated: never ``grad``
-        itself, a view of it or of a saved array, nor one array for two inputs. The engine may then keep such
-        a gradient as a leaf's ``.grad`` without copying it. False (the default, always safe) makes the
-        engine copy.
-
-    There is no ``__init__`` to call (one op object is created per operation, so that creating it costs no
-    more than creating any object); subclasses with parameters define their own.
+        True for a rule whose array gradients are always arrays it has just allocated: never ``grad`` itself,
+        a view of it or of an argument, nor one array for two inputs. The engine may then keep such a gradient
+        as a leaf's ``.grad`` without copying it. False (the default for your own functions, always safe)
+        makes the engine copy. The built-in primitives are new by default and mark the few that alias.
     """
 
-    __slots__ = ("needs_input_grad", "saved")
-    grads_are_new: bool = False
+    __slots__ = ("args", "needs_input_grad", "saved")
+    grads_are_new: ClassVar[bool] = False
+    args: tuple[Any, ...] | None
+    needs_input_grad: tuple[bool, ...]
+    saved: tuple[Any, ...] | None
 
     @property
     def name(self) -> str:
@@ -152,40 +261,92 @@ class Function:
     def forward(self, *inputs: Any) -> Array:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def vjp(self, grad: Value, out: Value, *inputs: Value) -> tuple[Value | None, ...]:
+        r"""The rule: one gradient :math:`\bar x_i` per input, from :math:`\bar y` (``grad``), :math:`y`
+        (``out``) and the inputs; ``None`` for an input whose ``needs_input_grad`` is False.
+
+        This default serves functions written with ``backward(grad)`` on numpy arrays: first order only.
+        """
+        if not isinstance(grad, _PLAIN):
+            raise RuntimeError(
+                f"create_graph=True cannot differentiate the gradient of {type(self).__name__}: it defines "
+                "backward(grad) on numpy arrays. Define vjp(self, grad, out, *inputs) instead, written with "
+                "operators and the helpers of tinygrad_edu.ops (exp, log, where ...), so that it runs on Tensors too"
+            )
+        return self.backward(grad)
+
     def backward(self, grad: Array) -> tuple[Array | None, ...]:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} defines neither vjp(grad, out, *inputs) nor backward(grad)")
+
+
+class _Slotted(type):
+    """The metaclass of the built-in primitives: a class that declares no ``__slots__`` gets ``__slots__ = ()``.
+
+    One op object is made per operation and lives as long as the graph, so its layout matters: without slots
+    each would carry a ``__dict__`` that the garbage collector traverses. Measured with callgrind on
+    benchmarks/op_overhead.py's chain: about 1,000 more instructions per op without slots. A primitive with
+    parameters declares them as its slots (``__slots__ = ("axis",)``).
+    """
+
+    def __new__(mcls, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> _Slotted:
+        namespace.setdefault("__slots__", ())
+        return super().__new__(mcls, name, bases, namespace)
+
+
+class Primitive(Function, metaclass=_Slotted):
+    """The built-in primitives: rules written for arrays and Tensors alike, gradients new unless marked."""
+
+    grads_are_new = True
+
+
+class Elementwise(Primitive):
+    r"""A unary elementwise op: state :math:`dy/dx` as ``derivative(x, y)``; :math:`\bar x = \bar y \, dy/dx`."""
+
+    def derivative(self, x: Value, out: Value) -> Value:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def vjp(self, grad: Value, out: Value, x: Value) -> tuple[Value]:  # type: ignore[override]
+        return (grad * self.derivative(x, out),)
 
-class _Reduction(Function):
-    """Reductions over ``axis`` (int, tuple or None) with ``keepdims``."""
 
-    __slots__ = ("axis", "keepdims")
+class Binary(Primitive):
+    r"""A broadcasting binary op: state :math:`\bar a` and :math:`\bar b` as ``grad_a`` and ``grad_b``, each
+    on the broadcast shape; the base computes only the needed ones and sums them back with :func:`unbroadcast`."""
 
-    def __init__(self, axis: Axis = None, keepdims: bool = False) -> None:
-        super().__init__()
-        self.axis = axis
-        self.keepdims = check_flag(keepdims, "keepdims")
+    ufunc: ClassVar[Any]
+
+    def forward(self, a: Any, b: Any) -> Array:
+        return broadcasting(self.ufunc, a, b)
+
+    def grad_a(self, grad: Value, out: Value, a: Value, b: Value) -> Value:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def grad_b(self, grad: Value, out: Value, a: Value, b: Value) -> Value:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def vjp(self, grad: Value, out: Value, a: Value, b: Value) -> tuple[Value | None, Value | None]:  # type: ignore[override]
+        need_a, need_b = self.needs_input_grad
+        grad_a = grad_b = None
+        if need_a:  # then a is an array or a Tensor, never a Python number
+            grad_a = self.grad_a(grad, out, a, b)
+            if grad_a.shape != a.shape:  # unbroadcast's own first test, inlined: most operands are not broadcast
+                grad_a = unbroadcast(grad_a, a.shape)
+        if need_b:
+            grad_b = self.grad_b(grad, out, a, b)
+            if grad_b.shape != b.shape:
+                grad_b = unbroadcast(grad_b, b.shape)
+        return grad_a, grad_b
+
+
+class Parametrized(Primitive):
+    """A primitive with one parameter (an axis, a shape, an index): the class's one slot names it."""
+
+    def __init__(self, value: Any) -> None:
+        setattr(self, type(self).__slots__[0], value)
 
     def attributes(self) -> dict[str, Any]:
-        return {"axis": self.axis, "keepdims": self.keepdims}
-
-
-class _AxisOp(Function):
-    """Ops along one axis (softmax family)."""
-
-    __slots__ = ("axis",)
-
-    def __init__(self, axis: int = -1) -> None:
-        super().__init__()
-        self.axis = axis
-
-    def attributes(self) -> dict[str, Any]:
-        return {"axis": self.axis}
-
-
-def _shape(x: Any) -> tuple[int, ...]:
-    """Shape of an array or a Python scalar (``()``), cheaper than ``np.shape``."""
-    return getattr(x, "shape", ())
+        name = type(self).__slots__[0]
+        return {name: getattr(self, name)}
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -193,196 +354,130 @@ def _shape(x: Any) -> tuple[int, ...]:
 # --------------------------------------------------------------------------------------------------------
 
 
-class Add(Function):
-    r""":math:`y = a + b`;  :math:`\partial y/\partial a = 1`, :math:`\partial y/\partial b = 1`."""
+class Add(Binary):
+    r""":math:`y = a + b`;  :math:`\bar a = \bar y`, :math:`\bar b = \bar y`."""
 
-    __slots__ = ()
+    ufunc = np.add
+    grads_are_new = False  # both gradients are the upstream array itself
 
-    def forward(self, a, b):
-        self.saved = (a, b)  # for their shapes (the inputs hold these arrays anyway)
-        return broadcasting(np.add, a, b)
+    def grad_a(self, grad, out, a, b):
+        return grad
 
-    def backward(self, grad):
-        a, b = self.saved
-        ga, gb = self.needs_input_grad
-        return (unbroadcast(grad, _shape(a)) if ga else None, unbroadcast(grad, _shape(b)) if gb else None)
+    def grad_b(self, grad, out, a, b):
+        return grad
 
 
-class Sub(Function):
-    r""":math:`y = a - b`;  :math:`\partial y/\partial a = 1`, :math:`\partial y/\partial b = -1`."""
+class Sub(Binary):
+    r""":math:`y = a - b`;  :math:`\bar a = \bar y`, :math:`\bar b = -\bar y`."""
 
-    __slots__ = ()
+    ufunc = np.subtract
+    grads_are_new = False  # the gradient of a is the upstream array itself
 
-    def forward(self, a, b):
-        self.saved = (a, b)  # for their shapes (the inputs hold these arrays anyway)
-        return broadcasting(np.subtract, a, b)
+    def grad_a(self, grad, out, a, b):
+        return grad
 
-    def backward(self, grad):
-        a, b = self.saved
-        ga, gb = self.needs_input_grad
-        return (unbroadcast(grad, _shape(a)) if ga else None, unbroadcast(-grad, _shape(b)) if gb else None)
+    def grad_b(self, grad, out, a, b):
+        return -grad
 
 
-class Mul(Function):
-    r""":math:`y = a b`;  :math:`\partial y/\partial a = b`, :math:`\partial y/\partial b = a`."""
+class Mul(Binary):
+    r""":math:`y = a b`;  :math:`\bar a = \bar y \, b`, :math:`\bar b = \bar y \, a`."""
 
-    __slots__ = ()
-    grads_are_new = True
+    ufunc = np.multiply
 
-    def forward(self, a, b):
-        self.saved = (a, b)
-        return broadcasting(np.multiply, a, b)
+    def grad_a(self, grad, out, a, b):
+        return grad * b
 
-    def backward(self, grad):
-        a, b = self.saved
-        ga, gb = self.needs_input_grad
-        return (
-            unbroadcast(grad * b, _shape(a)) if ga else None,
-            unbroadcast(grad * a, _shape(b)) if gb else None,
-        )
+    def grad_b(self, grad, out, a, b):
+        return grad * a
 
 
-class Div(Function):
-    r""":math:`y = a / b`;  :math:`\partial y/\partial a = 1/b`, :math:`\partial y/\partial b = -a/b^2 = -y/b`."""
+class Div(Binary):
+    r""":math:`y = a / b`;  :math:`\bar a = \bar y / b`, :math:`\bar b = -\bar y \, a / b^2 = -\bar y \, y / b`."""
 
-    __slots__ = ()
-    grads_are_new = True
+    ufunc = np.divide
 
-    def forward(self, a, b):
-        out = broadcasting(np.divide, a, b)
-        self.saved = (a, b, out)
-        return out
+    def grad_a(self, grad, out, a, b):
+        return grad / b
 
-    def backward(self, grad):
-        a, b, out = self.saved
-        ga, gb = self.needs_input_grad
-        return (
-            unbroadcast(grad / b, _shape(a)) if ga else None,
-            unbroadcast(-grad * out / b, _shape(b)) if gb else None,
-        )
+    def grad_b(self, grad, out, a, b):
+        return -grad * out / b
 
 
-class Pow(Function):
-    r""":math:`y = a^b`.
+class Pow(Binary):
+    r""":math:`y = a^b`;  :math:`\bar a = \bar y \, b\,a^{b-1}`, :math:`\bar b = \bar y \, a^b \ln a`.
 
-    :math:`\partial y/\partial a = b\,a^{b-1}` (taken as 0 where :math:`b = 0`, so :math:`x^0` has gradient 0
-    even at :math:`x = 0`), and :math:`\partial y/\partial b = a^b \ln a` (taken as 0 where :math:`a = 0` and
-    :math:`b \ge 0`, the limit of :math:`a^b \ln a`). These are PyTorch's conventions; for :math:`a < 0`
-    and non-integer :math:`b` the value is NaN, as in numpy.
+    :math:`b\,a^{b-1}` is taken as 0 where :math:`b = 0` (so :math:`x^0` has gradient 0 even at :math:`x = 0`),
+    and :math:`a^b \ln a` as 0 where :math:`a = 0` and :math:`b \ge 0` (its limit). These are PyTorch's
+    conventions; for :math:`a < 0` and non-integer :math:`b` the value is NaN, as in numpy.
     """
 
-    __slots__ = ()
-    grads_are_new = True
+    ufunc = np.power
 
-    def forward(self, a, b):
-        out = broadcasting(np.power, a, b)
-        self.saved = (a, b, out)
-        return out
+    def grad_a(self, grad, out, a, b):
+        if isinstance(b, (int, float)):  # a Python-number exponent, the common case (x ** 2)
+            return grad * (b * a ** (b - 1)) if b != 0 else grad * 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad * where(values(b) == 0, 0.0, b * a ** (b - 1))
 
-    def backward(self, grad):
-        a, b, out = self.saved
-        ga, gb = self.needs_input_grad
-        grad_a = grad_b = None
-        if ga:
-            if np.ndim(b) == 0 and not isinstance(b, np.ndarray):  # Python-scalar exponent: the common case
-                local = b * np.power(a, b - 1) if b != 0 else np.zeros_like(out)
-            else:
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    local = np.where(b == 0, 0.0, b * np.power(a, b - 1))
-            grad_a = unbroadcast(grad * local, _shape(a))
-        if gb:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                local = np.where((a == 0) & (b >= 0), 0.0, out * np.log(np.where(a == 0, 1, a)))
-            grad_b = unbroadcast(grad * local, _shape(b))
-        return grad_a, grad_b
+    def grad_b(self, grad, out, a, b):
+        a_values = values(a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_a = log(where(a_values == 0, 1.0, a))
+            return grad * where((a_values == 0) & (values(b) >= 0), 0.0, out * log_a)
 
 
-class Maximum(Function):
-    r""":math:`y = \max(a, b)` elementwise.
+class Maximum(Binary):
+    r""":math:`y = \max(a, b)` elementwise;  :math:`\bar a = \bar y \, ([a > b] + \tfrac12 [a = b])`, and
+    :math:`\bar b` the rest: a tie shares the gradient equally (the average of the one-sided derivatives)."""
 
-    :math:`\partial y/\partial a = [a > b] + \tfrac12 [a = b]`, and symmetrically for :math:`b`: a tie
-    shares the gradient equally (the average of the one-sided derivatives).
-    """
+    ufunc = np.maximum
 
-    __slots__ = ()
-    grads_are_new = True
+    def share(self, a: Value, b: Value) -> Array:
+        a, b = values(a), values(b)
+        return (a > b) + 0.5 * (a == b)
 
-    def forward(self, a, b):
-        self.saved = (a, b)
-        return broadcasting(np.maximum, a, b)
+    def grad_a(self, grad, out, a, b):
+        return grad * self.share(a, b)
 
-    def backward(self, grad):
-        a, b = self.saved
-        ga, gb = self.needs_input_grad
-        share = (a > b) + 0.5 * (a == b)
-        return (
-            unbroadcast(grad * share, _shape(a)) if ga else None,
-            unbroadcast(grad * (1.0 - share), _shape(b)) if gb else None,
-        )
+    def grad_b(self, grad, out, a, b):
+        return grad * (1.0 - self.share(a, b))
 
 
-class Minimum(Function):
-    r""":math:`y = \min(a, b)` elementwise; :math:`\partial y/\partial a = [a < b] + \tfrac12 [a = b]`."""
+class Minimum(Maximum):
+    r""":math:`y = \min(a, b)` elementwise;  :math:`\bar a = \bar y \, ([a < b] + \tfrac12 [a = b])`."""
 
-    __slots__ = ()
-    grads_are_new = True
+    ufunc = np.minimum
 
-    def forward(self, a, b):
-        self.saved = (a, b)
-        return broadcasting(np.minimum, a, b)
-
-    def backward(self, grad):
-        a, b = self.saved
-        ga, gb = self.needs_input_grad
-        share = (a < b) + 0.5 * (a == b)
-        return (
-            unbroadcast(grad * share, _shape(a)) if ga else None,
-            unbroadcast(grad * (1.0 - share), _shape(b)) if gb else None,
-        )
+    def share(self, a: Value, b: Value) -> Array:
+        a, b = values(a), values(b)
+        return (a < b) + 0.5 * (a == b)
 
 
-class Where(Function):
-    r""":math:`y = \mathrm{cond} \; ? \; a : b`;  :math:`\partial y/\partial a = [\mathrm{cond}]`,
-    :math:`\partial y/\partial b = [\lnot \mathrm{cond}]`. ``cond`` is a boolean array and gets no gradient."""
-
-    __slots__ = ()
-    grads_are_new = True
+class Where(Primitive):
+    r""":math:`y = \mathrm{cond} \; ? \; a : b`;  :math:`\bar a = [\mathrm{cond}] \, \bar y`,
+    :math:`\bar b = [\lnot \mathrm{cond}] \, \bar y`. ``cond`` is a boolean array and gets no gradient."""
 
     def forward(self, cond, a, b):
-        cond = np.asarray(cond, dtype=bool)
-        self.saved = (cond, _shape(a), _shape(b))
-        return broadcasting(np.where, cond, a, b)
+        return broadcasting(np.where, np.asarray(cond, dtype=bool), a, b)
 
-    def backward(self, grad):
-        cond, sa, sb = self.saved
-        _, ga, gb = self.needs_input_grad
-        zero = np.zeros((), dtype=grad.dtype)
+    def vjp(self, grad, out, cond, a, b):
+        _, need_a, need_b = self.needs_input_grad
+        cond = np.asarray(values(cond), dtype=bool)
         return (
             None,
-            unbroadcast(np.where(cond, grad, zero), sa) if ga else None,
-            unbroadcast(np.where(cond, zero, grad), sb) if gb else None,
+            unbroadcast(where(cond, grad, 0.0), _shape(a)) if need_a else None,
+            unbroadcast(where(cond, 0.0, grad), _shape(b)) if need_b else None,
         )
 
 
-def _matmul_like(x: Array, y: Array, like: Array) -> Array:
-    """``x @ y`` in the memory layout of ``like``. A transposed view such as ``Linear``'s ``W.T`` is
-    column-major; computing its gradient as :math:`(y^\top x^\top)^\top` gives a gradient in that layout, so
-    that the gradient that reaches ``W`` is row-major like ``W`` and optimiser updates stay contiguous."""
-    if like.flags.f_contiguous and not like.flags.c_contiguous:
-        return (y.T @ x.T).T
-    return x @ y
-
-
-class MatMul(Function):
+class MatMul(Primitive):
     r""":math:`Y = A B` with numpy's ``matmul`` semantics (1-D, 2-D and batched).
 
     For 2-D operands :math:`\bar A = \bar Y B^\top` and :math:`\bar B = A^\top \bar Y`. A 1-D operand is
     treated as a row (left) or column (right) vector whose added axis is removed again; batch axes
     broadcast and their gradients are summed back by :func:`unbroadcast`.
     """
-
-    __slots__ = ()
-    grads_are_new = True
 
     def forward(self, a, b):
         a, b = np.asarray(a), np.asarray(b)
@@ -404,29 +499,36 @@ class MatMul(Function):
                 f"matmul batch axes do not broadcast: {a.shape} @ {b.shape} (batch shapes {a.shape[:-2]} and "
                 f"{b.shape[:-2]}; aligned from the right, each pair must be equal or one of them 1)"
             ) from None
-        self.saved = (a, b)
         return np.matmul(a, b)
 
-    def backward(self, grad):
-        a, b = self.saved
-        ga, gb = self.needs_input_grad
+    def vjp(self, grad, out, a, b):
+        need_a, need_b = self.needs_input_grad
         if a.ndim == 2 and b.ndim == 2:  # the common case, without reshaping
-            return (_matmul_like(grad, b.T, a) if ga else None, _matmul_like(a.T, grad, b) if gb else None)
+            return (_matmul_like(grad, b.T, a) if need_a else None, _matmul_like(a.T, grad, b) if need_b else None)
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         g2 = grad[..., None] if b.ndim == 1 else grad
         g2 = g2[..., None, :] if a.ndim == 1 else g2
         grad_a = grad_b = None
-        if ga:
-            grad_a = g2 @ np.swapaxes(b2, -1, -2)
+        if need_a:
+            grad_a = g2 @ b2.swapaxes(-1, -2)
             grad_a = unbroadcast(grad_a[..., 0, :] if a.ndim == 1 else grad_a, a.shape)
-        if gb:
-            grad_b = np.swapaxes(a2, -1, -2) @ g2
+        if need_b:
+            grad_b = a2.swapaxes(-1, -2) @ g2
             grad_b = unbroadcast(grad_b[..., 0] if b.ndim == 1 else grad_b, b.shape)
         return grad_a, grad_b
 
 
-class Linear(Function):
+def _matmul_like(x: Value, y: Value, like: Value) -> Value:
+    r"""``x @ y`` in the memory layout of ``like``. A transposed view such as ``Linear``'s ``W.T`` is
+    column-major; computing its gradient as :math:`(y^\top x^\top)^\top` gives a gradient in that layout, so
+    that the gradient that reaches ``W`` is row-major like ``W`` and optimiser updates stay contiguous."""
+    if type(like) is np.ndarray and like.flags.f_contiguous and not like.flags.c_contiguous:
+        return (y.T @ x.T).T
+    return x @ y
+
+
+class Linear(Primitive):
     r"""The affine map of a dense layer, :math:`Y = X W^\top + b`, as one node (``nn.Linear`` uses it).
 
     :math:`X` is (N, in) (or any (..., in), or one sample (in,)), :math:`W` is (out, in) (PyTorch's layout)
@@ -441,9 +543,6 @@ class Linear(Function):
     of three: faster, because the bias is added in place into the fresh product and its gradient is one sum,
     and :math:`\bar W` comes out in :math:`W`'s own (row-major) layout without transposing a transposed view.
     """
-
-    __slots__ = ()
-    grads_are_new = True
 
     def forward(self, x, weight, bias=None):
         x, weight = np.asarray(x), np.asarray(weight)
@@ -461,46 +560,113 @@ class Linear(Function):
                 out += bias  # the product is a fresh array: add in place
             else:
                 out = out + bias  # e.g. a float64 bias promotes a float32 product, as x @ W.T + b would
-        self.saved = (x, weight)
         return out
 
-    def backward(self, grad):
-        x, weight = self.saved
+    def vjp(self, grad, out, x, weight, bias=None):
         needs = self.needs_input_grad  # (x, weight) or (x, weight, bias)
         rows = grad.reshape(-1, grad.shape[-1])  # (N, out): every leading axis is a batch axis
         grad_x = grad @ weight if needs[0] else None
         grad_w = rows.T @ x.reshape(-1, x.shape[-1]) if needs[1] else None
         if len(needs) == 2:
             return grad_x, grad_w
-        return grad_x, grad_w, np.add.reduce(rows, axis=0) if needs[2] else None
+        return grad_x, grad_w, rows.sum(axis=0) if needs[2] else None
 
 
 # --------------------------------------------------------------------------------------------------------
-# unary elementwise
+# unary elementwise: dy/dx
 # --------------------------------------------------------------------------------------------------------
 
 
-class Neg(Function):
-    r""":math:`y = -x`;  :math:`dy/dx = -1`."""
+class Neg(Primitive):
+    r""":math:`y = -x`;  :math:`\bar x = -\bar y`."""
 
-    __slots__ = ()
-    grads_are_new = True
+    forward = staticmethod(np.negative)
 
-    def forward(self, x):
-        return np.negative(x)
-
-    def backward(self, grad):
+    def vjp(self, grad, out, x):
         return (-grad,)
 
 
-class Cast(Function):
-    r""":math:`y = x` stored in another float dtype;  :math:`dy/dx = 1`, the gradient cast back to
-    :math:`x`'s dtype."""
+class Exp(Elementwise):
+    r""":math:`y = e^x`;  :math:`dy/dx = e^x = y`."""
+
+    forward = staticmethod(np.exp)
+
+    def derivative(self, x, out):
+        return out
+
+
+class Log(Elementwise):
+    r""":math:`y = \ln x`;  :math:`dy/dx = 1/x`."""
+
+    forward = staticmethod(np.log)
+
+    def derivative(self, x, out):
+        return 1 / x
+
+
+class Sqrt(Elementwise):
+    r""":math:`y = \sqrt{x}`;  :math:`dy/dx = 1 / (2\sqrt{x}) = 0.5/y`."""
+
+    forward = staticmethod(np.sqrt)
+
+    def derivative(self, x, out):
+        return 0.5 / out
+
+
+class Abs(Elementwise):
+    r""":math:`y = |x|`;  :math:`dy/dx = \operatorname{sign} x`, with :math:`|x|'(0) = 0`."""
+
+    forward = staticmethod(np.abs)
+
+    def derivative(self, x, out):
+        return np.sign(values(x))
+
+
+class Relu(Elementwise):
+    r""":math:`y = \max(x, 0)`;  :math:`dy/dx = [x > 0]`, with :math:`\mathrm{relu}'(0) = 0`."""
+
+    def forward(self, x):
+        return np.maximum(x, 0)
+
+    def derivative(self, x, out):
+        return values(x) > 0
+
+
+class Sigmoid(Elementwise):
+    r""":math:`y = \sigma(x) = 1 / (1 + e^{-x})`;  :math:`dy/dx = \sigma(x)(1 - \sigma(x)) = y(1 - y)`.
+
+    Computed as :math:`\exp(-\log(1 + e^{-x}))` with ``logaddexp``, which neither overflows for
+    :math:`x \ll 0` nor loses the tiny values there.
+    """
+
+    @staticmethod
+    def function(x: Any) -> Array:
+        return np.exp(-np.logaddexp(0, -as_float(x)))
+
+    def forward(self, x):
+        return self.function(x)
+
+    def derivative(self, x, out):
+        return out * (1 - out)
+
+
+class Tanh(Elementwise):
+    r""":math:`y = \tanh x`;  :math:`dy/dx = 1 - \tanh^2 x = 1 - y^2`."""
+
+    forward = staticmethod(np.tanh)
+
+    def derivative(self, x, out):
+        return 1 - out * out
+
+
+class Cast(Primitive):
+    r""":math:`y = x` stored in another float dtype;  :math:`\bar x = \bar y` cast back to :math:`x`'s dtype."""
 
     __slots__ = ("dtype",)
 
-    def __init__(self, dtype: np.dtype) -> None:
-        super().__init__()
+    grads_are_new = False  # a gradient already of x's dtype passes through as it is
+
+    def __init__(self, dtype: Any) -> None:
         self.dtype = np.dtype(dtype)
 
     def attributes(self):
@@ -511,134 +677,18 @@ class Cast(Function):
         self.saved = (x.dtype,)
         return x.astype(self.dtype)
 
-    def backward(self, grad):
+    def vjp(self, grad, out, x):
         (dtype,) = self.saved
-        return (grad.astype(dtype, copy=False),)
+        return (cast(grad, dtype),)
 
 
-class Exp(Function):
-    r""":math:`y = e^x`;  :math:`dy/dx = e^x = y`."""
-
-    __slots__ = ()
-    grads_are_new = True
-
-    def forward(self, x):
-        out = np.exp(x)
-        self.saved = (out,)
-        return out
-
-    def backward(self, grad):
-        (out,) = self.saved
-        return (grad * out,)
-
-
-class Log(Function):
-    r""":math:`y = \ln x`;  :math:`dy/dx = 1/x`."""
-
-    __slots__ = ()
-    grads_are_new = True
-
-    def forward(self, x):
-        self.saved = (x,)
-        return np.log(x)
-
-    def backward(self, grad):
-        (x,) = self.saved
-        return (grad / x,)
-
-
-class Sqrt(Function):
-    r""":math:`y = \sqrt{x}`;  :math:`dy/dx = 1 / (2\sqrt{x}) = 1/(2y)`."""
-
-    __slots__ = ()
-    grads_are_new = True
-
-    def forward(self, x):
-        out = np.sqrt(x)
-        self.saved = (out,)
-        return out
-
-    def backward(self, grad):
-        (out,) = self.saved
-        return (grad / (2 * out),)
-
-
-class Abs(Function):
-    r""":math:`y = |x|`;  :math:`dy/dx = \operatorname{sign} x`, with :math:`|x|'(0) = 0`."""
-
-    __slots__ = ()
-    grads_are_new = True
-
-    def forward(self, x):
-        self.saved = (x,)
-        return np.abs(x)
-
-    def backward(self, grad):
-        (x,) = self.saved
-        return (grad * np.sign(x),)
-
-
-class Relu(Function):
-    r""":math:`y = \max(x, 0)`;  :math:`dy/dx = [x > 0]`, with :math:`\mathrm{relu}'(0) = 0`."""
-
-    __slots__ = ()
-    grads_are_new = True
-
-    def forward(self, x):
-        self.saved = (x,)
-        return np.maximum(x, 0)
-
-    def backward(self, grad):
-        (x,) = self.saved
-        return (grad * (x > 0),)
-
-
-class Sigmoid(Function):
-    r""":math:`y = \sigma(x) = 1 / (1 + e^{-x})`;  :math:`dy/dx = \sigma(x)(1 - \sigma(x)) = y(1 - y)`.
-
-    Computed as :math:`\exp(-\log(1 + e^{-x}))` with ``logaddexp``, which neither overflows for
-    :math:`x \ll 0` nor loses the tiny values there.
-    """
-
-    __slots__ = ()
-    grads_are_new = True
-
-    def forward(self, x):
-        x = as_float(x)
-        out = np.exp(-np.logaddexp(0, -x))
-        self.saved = (out,)
-        return out
-
-    def backward(self, grad):
-        (out,) = self.saved
-        return (grad * out * (1 - out),)
-
-
-class Tanh(Function):
-    r""":math:`y = \tanh x`;  :math:`dy/dx = 1 - \tanh^2 x = 1 - y^2`."""
-
-    __slots__ = ()
-    grads_are_new = True
-
-    def forward(self, x):
-        out = np.tanh(x)
-        self.saved = (out,)
-        return out
-
-    def backward(self, grad):
-        (out,) = self.saved
-        return (grad * (1 - out * out),)
-
-
-class Clip(Function):
+class Clip(Elementwise):
     r""":math:`y = \min(\max(x, lo), hi)`;  :math:`dy/dx = [lo \le x \le hi]` (boundaries included, as
     PyTorch's ``clamp``). ``lo`` or ``hi`` may be ``None`` for a one-sided clip."""
 
     __slots__ = ("hi", "lo")
-    grads_are_new = True
 
     def __init__(self, lo: float | None = None, hi: float | None = None) -> None:
-        super().__init__()
         if lo is None and hi is None:
             raise ValueError("clip needs at least one of lo and hi")
         for name, bound in (("lo", lo), ("hi", hi)):
@@ -658,17 +708,16 @@ class Clip(Function):
         return {"lo": self.lo, "hi": self.hi}
 
     def forward(self, x):
-        self.saved = (x,)
         return np.clip(x, self.lo, self.hi)
 
-    def backward(self, grad):
-        (x,) = self.saved
+    def derivative(self, x, out):
+        x = values(x)
         inside = np.ones(x.shape, dtype=bool)
         if self.lo is not None:
             inside &= x >= self.lo
         if self.hi is not None:
             inside &= x <= self.hi
-        return (grad * inside,)
+        return inside
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -676,76 +725,172 @@ class Clip(Function):
 # --------------------------------------------------------------------------------------------------------
 
 
-class Sum(_Reduction):
+class Reduction(Primitive):
+    """Reductions over ``axis`` (int, tuple or None) with ``keepdims``."""
+
+    __slots__ = ("axis", "keepdims")
+
+    def __init__(self, axis: Axis = None, keepdims: bool = False) -> None:
+        self.axis = axis
+        self.keepdims = check_flag(keepdims, "keepdims")
+
+    def attributes(self) -> dict[str, Any]:
+        return {"axis": self.axis, "keepdims": self.keepdims}
+
+    def axes(self, x: Array) -> tuple[int, ...]:
+        """The reduced axes of ``x``, checked; ``forward`` saves them for the rule."""
+        axes = normalize_axes(self.axis, x.ndim)
+        self.saved = (axes,)
+        return axes
+
+    def kept(self, out: Value, x_shape: tuple[int, ...]) -> Value:
+        """The output with the reduced axes kept as 1, so that it broadcasts against the input."""
+        (axes,) = self.saved
+        return out if self.keepdims else out.reshape(_kept_shape(x_shape, axes))
+
+
+class Sum(Reduction):
     r""":math:`y = \sum_{i \in \mathrm{axis}} x_i`;  :math:`\partial y/\partial x_i = 1`: the gradient is
     copied (broadcast) back over the reduced axes."""
 
-    __slots__ = ()
+    grads_are_new = False  # a read-only broadcast view of the upstream gradient
 
     def forward(self, x):
         x = np.asarray(x)
-        axes = normalize_axes(self.axis, x.ndim)
-        self.saved = (x.shape, axes)
-        return np.sum(x, axis=axes, keepdims=self.keepdims)
+        return np.sum(x, axis=self.axes(x), keepdims=self.keepdims)
 
-    def backward(self, grad):
-        shape, axes = self.saved
-        return (expand_reduced(grad, shape, axes, self.keepdims),)
+    def vjp(self, grad, out, x):
+        return (expand_reduced(grad, _shape(x), self.saved[0], self.keepdims),)
 
 
-class Mean(_Reduction):
+class Mean(Reduction):
     r""":math:`y = \frac1n \sum_{i \in \mathrm{axis}} x_i`;  :math:`\partial y/\partial x_i = 1/n`, where
     :math:`n` is the number of elements reduced into each output."""
 
-    __slots__ = ()
+    grads_are_new = False  # a read-only broadcast view
 
     def forward(self, x):
         x = np.asarray(x)
-        axes = normalize_axes(self.axis, x.ndim)
-        count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
-        if count == 0:  # an empty batch reduced along a non-empty axis is fine: the result is empty too
+        axes = self.axes(x)
+        if math.prod(x.shape[a] for a in axes) == 0:  # an empty batch reduced along a non-empty axis is fine
             raise ValueError(
                 f"mean of an empty tensor (shape {x.shape}) over axis {self.axis} is undefined: it reduces zero "
                 "elements"
             )
-        self.saved = (x.shape, axes, count)
         return np.mean(x, axis=axes, keepdims=self.keepdims)
 
-    def backward(self, grad):
-        shape, axes, count = self.saved
+    def vjp(self, grad, out, x):
+        shape = _shape(x)
+        (axes,) = self.saved
+        count = math.prod(shape[a] for a in axes)
         return (expand_reduced(grad / count, shape, axes, self.keepdims),)
 
 
-class Max(_Reduction):
+class Max(Reduction):
     r""":math:`y = \max_{i \in \mathrm{axis}} x_i`;  :math:`\partial y/\partial x_i = [x_i = y] / k`, where
     :math:`k` counts the elements tied at the maximum: ties share the gradient equally."""
 
-    __slots__ = ()
-    grads_are_new = True
-    _reduce = staticmethod(np.max)
+    reduce = staticmethod(np.max)
 
     def forward(self, x):
         x = np.asarray(x)
-        axes = normalize_axes(self.axis, x.ndim)
+        axes = self.axes(x)
         if any(x.shape[a] == 0 for a in axes):
             raise ValueError(f"{self.name} of an empty tensor (shape {x.shape}) over axis {self.axis} is undefined")
-        kept = self._reduce(x, axis=axes, keepdims=True)
-        self.saved = (x, kept, axes)
-        return kept if self.keepdims else np.squeeze(kept, axis=axes)
+        return self.reduce(x, axis=axes, keepdims=self.keepdims)
 
-    def backward(self, grad):
-        x, kept, axes = self.saved
-        hit = x == kept
+    def vjp(self, grad, out, x):
+        (axes,) = self.saved
+        hit = values(x) == values(self.kept(out, _shape(x)))
         share = hit / hit.sum(axis=axes, keepdims=True)
-        return (expand_reduced(grad, x.shape, axes, self.keepdims) * share,)
+        return (expand_reduced(grad, _shape(x), axes, self.keepdims) * share,)
 
 
 class Min(Max):
     r""":math:`y = \min_{i \in \mathrm{axis}} x_i`;  :math:`\partial y/\partial x_i = [x_i = y] / k`, ties
     sharing the gradient equally."""
 
-    __slots__ = ()
-    _reduce = staticmethod(np.min)
+    reduce = staticmethod(np.min)
+
+
+class LogSumExp(Reduction):
+    r""":math:`y = \log \sum_{i \in \mathrm{axis}} e^{x_i}`, computed as :math:`m + \log \sum_i e^{x_i - m}`
+    with :math:`m = \max_i x_i` (no overflow for inputs of 1e4).
+
+    :math:`\partial y/\partial x_i = e^{x_i - y} = \mathrm{softmax}(x)_i`.
+    """
+
+    def forward(self, x):
+        x = as_float(x)
+        axes = self.axes(x)
+        if any(x.shape[a] == 0 for a in axes):
+            raise ValueError(f"logsumexp of an empty tensor (shape {x.shape}) over axis {self.axis} is undefined")
+        m = _stable_max(x, axes)
+        kept = m + np.log(np.exp(x - m).sum(axis=axes, keepdims=True))
+        return kept if self.keepdims else np.squeeze(kept, axis=axes)
+
+    def vjp(self, grad, out, x):
+        shape = _shape(x)
+        return (expand_reduced(grad, shape, self.saved[0], self.keepdims) * exp(x - self.kept(out, shape)),)
+
+
+# --------------------------------------------------------------------------------------------------------
+# the softmax family along one axis (fused: stable where the composition overflows)
+# --------------------------------------------------------------------------------------------------------
+
+
+def _stable_max(x: Array, axis: Axis) -> Array:
+    """Max over ``axis`` with keepdims, replaced by 0 where it is not finite (all -inf rows, inf, NaN)."""
+    m = x.max(axis=axis, keepdims=True) if x.size else np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+    return np.where(np.isfinite(m), m, 0)
+
+
+class Softmax(Parametrized):
+    r""":math:`s_i = e^{x_i} / \sum_j e^{x_j}` along ``axis``, computed as :math:`e^{x_i - m}` with
+    :math:`m = \max_j x_j` so that no exponential overflows.
+
+    The Jacobian is :math:`\partial s_i/\partial x_k = s_i(\delta_{ik} - s_k)`, so the vector-Jacobian
+    product is :math:`\bar x = s \odot (\bar s - \sum_i \bar s_i s_i)`.
+    """
+
+    __slots__ = ("axis",)
+
+    @staticmethod
+    def function(x: Any, axis: int) -> Array:
+        x = as_float(x)
+        normalize_axes(axis, x.ndim)  # a clear error for a bad axis
+        e = np.exp(x - _stable_max(x, axis))
+        return e / e.sum(axis=axis, keepdims=True)
+
+    def forward(self, x):
+        return self.function(x, self.axis)
+
+    def vjp(self, grad, out, x):
+        return (out * (grad - (grad * out).sum(axis=self.axis, keepdims=True)),)
+
+
+class LogSoftmax(Parametrized):
+    r""":math:`y_i = x_i - \log \sum_j e^{x_j}` along ``axis`` (stable: the log-sum-exp subtracts the max).
+
+    :math:`\partial y_i/\partial x_k = \delta_{ik} - s_k` with :math:`s = \mathrm{softmax}(x) = e^y`, so
+    :math:`\bar x = \bar y - s \sum_i \bar y_i`. Fused because :math:`\log(\mathrm{softmax}(x))` underflows to
+    :math:`-\infty` for large logit gaps while this form stays exact.
+    """
+
+    __slots__ = ("axis",)
+
+    @staticmethod
+    def function(x: Any, axis: int) -> Array:
+        x = as_float(x)
+        normalize_axes(axis, x.ndim)  # a clear error for a bad axis
+        shifted = x - _stable_max(x, axis)
+        return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+    def forward(self, x):
+        return self.function(x, self.axis)
+
+    def vjp(self, grad, out, x):
+        return (grad - exp(out) * grad.sum(axis=self.axis, keepdims=True),)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -753,91 +898,65 @@ class Min(Max):
 # --------------------------------------------------------------------------------------------------------
 
 
-class Reshape(Function):
+class Reshape(Parametrized):
     r""":math:`y = \mathrm{reshape}(x)`;  :math:`\bar x = \mathrm{reshape}(\bar y, \mathrm{shape}(x))`."""
 
     __slots__ = ("shape",)
-
-    def __init__(self, shape: tuple[int, ...]) -> None:
-        super().__init__()
-        self.shape = shape
-
-    def attributes(self):
-        return {"shape": self.shape}
+    grads_are_new = False  # a view of the upstream gradient
 
     def forward(self, x):
         x = np.asarray(x)
         try:
-            out = np.reshape(x, self.shape)
+            return np.reshape(x, self.shape)
         except ValueError:
             raise ValueError(
                 f"cannot reshape a tensor of shape {x.shape} ({x.size} elements) into shape {self.shape}"
             ) from None
-        self.saved = (x.shape,)
-        return out
 
-    def backward(self, grad):
-        (shape,) = self.saved
-        return (np.reshape(grad, shape),)
+    def vjp(self, grad, out, x):
+        return (grad.reshape(_shape(x)),)
 
 
-class Transpose(Function):
+class Transpose(Parametrized):
     r""":math:`y = x^{\sigma}` (axes permuted by :math:`\sigma`);  :math:`\bar x = \bar y^{\sigma^{-1}}`."""
 
     __slots__ = ("axes",)
-
-    def __init__(self, axes: tuple[int, ...] | None = None) -> None:
-        super().__init__()
-        self.axes = axes
-
-    def attributes(self):
-        return {"axes": self.axes}
+    grads_are_new = False  # a view of the upstream gradient
 
     def forward(self, x):
         x = np.asarray(x)
         if self.axes is None:  # reversing the axes is its own inverse: x.T, as in x @ W.T
-            self.saved = (None,)
             return x.T
         axes = self.axes
         in_range = all(-x.ndim <= a < x.ndim for a in axes)
         if not in_range or sorted(a % x.ndim for a in axes) != list(range(x.ndim)):
             raise ValueError(f"transpose axes {axes} are not a permutation of the {x.ndim} axes of shape {x.shape}")
-        self.saved = (np.argsort([a % x.ndim for a in axes]),)
+        self.saved = (tuple(int(i) for i in np.argsort([a % x.ndim for a in axes])),)
         return np.transpose(x, axes)
 
-    def backward(self, grad):
-        (inverse,) = self.saved
-        return (np.transpose(grad, inverse),)
+    def vjp(self, grad, out, x):
+        return (grad.T if self.axes is None else grad.transpose(self.saved[0]),)
 
 
-class Expand(Function):
+class Expand(Parametrized):
     r""":math:`y = \mathrm{broadcast\_to}(x, \mathrm{shape})`;  :math:`\bar x = \mathrm{unbroadcast}(\bar y)`:
     the gradients of all copies of an element are summed. The result is a read-only view."""
 
     __slots__ = ("shape",)
-
-    def __init__(self, shape: tuple[int, ...]) -> None:
-        super().__init__()
-        self.shape = shape
-
-    def attributes(self):
-        return {"shape": self.shape}
+    grads_are_new = False  # the upstream gradient itself when nothing was stretched
 
     def forward(self, x):
         x = np.asarray(x)
         try:
-            out = np.broadcast_to(x, self.shape)
+            return np.broadcast_to(x, self.shape)
         except ValueError:
             raise ValueError(
                 f"cannot expand a tensor of shape {x.shape} to shape {self.shape}: each axis must match "
                 "or be 1 in the input (numpy broadcasting rules)"
             ) from None
-        self.saved = (x.shape,)
-        return out
 
-    def backward(self, grad):
-        (shape,) = self.saved
-        return (unbroadcast(grad, shape),)
+    def vjp(self, grad, out, x):
+        return (unbroadcast(grad, _shape(x)),)
 
 
 def _is_basic_index(index: Any) -> bool:
@@ -846,96 +965,93 @@ def _is_basic_index(index: Any) -> bool:
     return all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)) for p in parts)
 
 
-class GetItem(Function):
+class GetItem(Parametrized):
     r""":math:`y = x[\mathrm{idx}]`;  :math:`\bar x` is zero except :math:`\bar x[\mathrm{idx}] \mathrel{+}=
-    \bar y`. With integer-array indices the same element can be selected twice, and then its gradients add
-    up (scatter-add, ``np.add.at``)."""
+    \bar y`: the scatter-add :class:`ScatterAdd`. With integer-array indices the same element can be selected
+    twice, and then its gradients add up."""
 
     __slots__ = ("index",)
-    grads_are_new = True
-
-    def __init__(self, index: Any) -> None:
-        super().__init__()
-        self.index = index
-
-    def attributes(self):
-        return {"index": self.index}
 
     def forward(self, x):
         x = np.asarray(x)
         try:
-            out = x[self.index]
+            return x[self.index]
         except IndexError as err:
             raise IndexError(f"{err} (indexing a tensor of shape {x.shape} with {self.index!r})") from None
-        self.saved = (x.shape, x.dtype)
-        return out
 
-    def backward(self, grad):
-        shape, dtype = self.saved
-        full = np.zeros(shape, dtype=np.result_type(dtype, grad.dtype))
+    def vjp(self, grad, out, x):
+        return (apply(ScatterAdd(self.index, _shape(x)), grad),)
+
+
+class ScatterAdd(Primitive):
+    r""":math:`y = \mathrm{zeros}(\mathrm{shape})` with :math:`y[\mathrm{idx}] \mathrel{+}= x`: the gradient of
+    indexing. Linear in :math:`x`, so :math:`\bar x = \bar y[\mathrm{idx}]` (a :class:`GetItem`): each
+    derivative of indexing is the other op."""
+
+    __slots__ = ("index", "shape")
+
+    def __init__(self, index: Any, shape: tuple[int, ...]) -> None:
+        self.index, self.shape = index, shape
+
+    def attributes(self):
+        return {"index": self.index, "shape": self.shape}
+
+    def forward(self, x):
+        x = np.asarray(x)
+        full = np.zeros(self.shape, dtype=x.dtype)
         if _is_basic_index(self.index):
-            full[self.index] = grad
+            full[self.index] = x
         else:
-            np.add.at(full, self.index, grad)
-        return (full,)
+            np.add.at(full, self.index, x)
+        return full
+
+    def vjp(self, grad, out, x):
+        return (apply(GetItem(self.index), grad),)
 
 
-class Concatenate(Function):
+class Concatenate(Parametrized):
     r""":math:`y = [x_1, \dots, x_n]` joined along ``axis``;  :math:`\bar x_k` is the slice of :math:`\bar y`
     that :math:`x_k` occupies."""
 
     __slots__ = ("axis",)
-
-    def __init__(self, axis: int = 0) -> None:
-        super().__init__()
-        self.axis = axis
-
-    def attributes(self):
-        return {"axis": self.axis}
+    grads_are_new = False  # views of the upstream gradient
 
     def forward(self, *xs):
-        xs = [np.asarray(x) for x in xs]
-        _check_same_ndim_except(xs, self.axis, "concatenate")
-        self.saved = (np.cumsum([x.shape[self.axis] for x in xs])[:-1],)
-        return np.concatenate(xs, axis=self.axis)
+        arrays = [np.asarray(x) for x in xs]
+        _check_same_ndim_except(arrays, self.axis, "concatenate")
+        self.saved = (np.cumsum([0] + [x.shape[self.axis] for x in arrays]).tolist(),)
+        return np.concatenate(arrays, axis=self.axis)
 
-    def backward(self, grad):
-        (splits,) = self.saved
-        parts = np.split(grad, splits, axis=self.axis)
-        return tuple(p if need else None for p, need in zip(parts, self.needs_input_grad, strict=True))
+    def vjp(self, grad, out, *xs):
+        (bounds,) = self.saved
+        before = (slice(None),) * (self.axis % grad.ndim)
+        return tuple(
+            grad[(*before, slice(bounds[k], bounds[k + 1]))] if need else None
+            for k, need in enumerate(self.needs_input_grad)
+        )
 
 
-class Stack(Function):
+class Stack(Parametrized):
     r""":math:`y = [x_1, \dots, x_n]` stacked along a new ``axis``;  :math:`\bar x_k = \bar y` indexed at
     position :math:`k` of that axis."""
 
     __slots__ = ("axis",)
-    grads_are_new = True
-
-    def __init__(self, axis: int = 0) -> None:
-        super().__init__()
-        self.axis = axis
-
-    def attributes(self):
-        return {"axis": self.axis}
+    grads_are_new = False  # views of the upstream gradient
 
     def forward(self, *xs):
-        xs = [np.asarray(x) for x in xs]
-        if not xs:
+        arrays = [np.asarray(x) for x in xs]
+        if not arrays:
             raise ValueError("stack needs at least one tensor")
-        shapes = {x.shape for x in xs}
+        shapes = {x.shape for x in arrays}
         if len(shapes) > 1:
-            raise ValueError(f"stack needs tensors of one shape, got shapes {[x.shape for x in xs]}")
-        if not -(xs[0].ndim + 1) <= self.axis <= xs[0].ndim:
-            raise ValueError(f"stack axis {self.axis} is out of range for tensors of shape {xs[0].shape}")
-        out = np.stack(xs, axis=self.axis)
-        self.saved = (out.ndim,)
-        return out
+            raise ValueError(f"stack needs tensors of one shape, got shapes {[x.shape for x in arrays]}")
+        if not -(arrays[0].ndim + 1) <= self.axis <= arrays[0].ndim:
+            raise ValueError(f"stack axis {self.axis} is out of range for tensors of shape {arrays[0].shape}")
+        return np.stack(arrays, axis=self.axis)
 
-    def backward(self, grad):
-        (ndim,) = self.saved
-        axis = self.axis % ndim
-        return tuple(np.take(grad, k, axis=axis) if need else None for k, need in enumerate(self.needs_input_grad))
+    def vjp(self, grad, out, *xs):
+        before = (slice(None),) * (self.axis % grad.ndim)
+        return tuple(grad[(*before, k)] if need else None for k, need in enumerate(self.needs_input_grad))
 
 
 def _check_same_ndim_except(xs: list[Array], axis: int, what: str) -> None:
@@ -954,97 +1070,13 @@ def _check_same_ndim_except(xs: list[Array], axis: int, what: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------------------
-# fused, numerically stable primitives: they are faster and more accurate than their compositions
-# --------------------------------------------------------------------------------------------------------
-
-
-def _stable_max(x: Array, axis: Axis) -> Array:
-    """Max over ``axis`` with keepdims, replaced by 0 where it is not finite (all -inf rows, inf, NaN)."""
-    m = x.max(axis=axis, keepdims=True) if x.size else np.max(x, axis=axis, keepdims=True, initial=-np.inf)
-    return np.where(np.isfinite(m), m, 0)
-
-
-class Softmax(_AxisOp):
-    r""":math:`s_i = e^{x_i} / \sum_j e^{x_j}` along ``axis``, computed as :math:`e^{x_i - m}` with
-    :math:`m = \max_j x_j` so that no exponential overflows.
-
-    The Jacobian is :math:`\partial s_i/\partial x_k = s_i(\delta_{ik} - s_k)`, so the vector-Jacobian
-    product is :math:`\bar x = s \odot (\bar s - \sum_i \bar s_i s_i)`.
-    """
-
-    __slots__ = ()
-    grads_are_new = True
-
-    def forward(self, x):
-        x = as_float(x)
-        normalize_axes(self.axis, x.ndim)  # a clear error for a bad axis
-        e = np.exp(x - _stable_max(x, self.axis))
-        out = e / e.sum(axis=self.axis, keepdims=True)
-        self.saved = (out,)
-        return out
-
-    def backward(self, grad):
-        (s,) = self.saved
-        return (s * (grad - (grad * s).sum(axis=self.axis, keepdims=True)),)
-
-
-class LogSoftmax(_AxisOp):
-    r""":math:`y_i = x_i - \log \sum_j e^{x_j}` along ``axis`` (stable: the log-sum-exp subtracts the max).
-
-    :math:`\partial y_i/\partial x_k = \delta_{ik} - s_k` with :math:`s = \mathrm{softmax}(x) = e^y`, so
-    :math:`\bar x = \bar y - s \sum_i \bar y_i`. Fused because :math:`\log(\mathrm{softmax}(x))` underflows to
-    :math:`-\infty` for large logit gaps while this form stays exact.
-    """
-
-    __slots__ = ()
-    grads_are_new = True
-
-    def forward(self, x):
-        x = as_float(x)
-        normalize_axes(self.axis, x.ndim)  # a clear error for a bad axis
-        shifted = x - _stable_max(x, self.axis)
-        out = shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
-        self.saved = (out,)
-        return out
-
-    def backward(self, grad):
-        (out,) = self.saved
-        return (grad - np.exp(out) * grad.sum(axis=self.axis, keepdims=True),)
-
-
-class LogSumExp(_Reduction):
-    r""":math:`y = \log \sum_{i \in \mathrm{axis}} e^{x_i}`, computed as :math:`m + \log \sum_i e^{x_i - m}`
-    with :math:`m = \max_i x_i` (no overflow for inputs of 1e4).
-
-    :math:`\partial y/\partial x_i = e^{x_i - y} = \mathrm{softmax}(x)_i`.
-    """
-
-    __slots__ = ()
-    grads_are_new = True
-
-    def forward(self, x):
-        x = as_float(x)
-        axes = normalize_axes(self.axis, x.ndim)
-        if any(x.shape[a] == 0 for a in axes):
-            raise ValueError(f"logsumexp of an empty tensor (shape {x.shape}) over axis {self.axis} is undefined")
-        m = _stable_max(x, axes)
-        kept = m + np.log(np.exp(x - m).sum(axis=axes, keepdims=True))
-        self.saved = (x, kept, axes)
-        return kept if self.keepdims else np.squeeze(kept, axis=axes)
-
-    def backward(self, grad):
-        x, kept, axes = self.saved
-        return (expand_reduced(grad, x.shape, axes, self.keepdims) * np.exp(x - kept),)
-
-
-# --------------------------------------------------------------------------------------------------------
 # fused losses: one graph node per loss, with the textbook gradient, finite for logits of +-1e4
 # --------------------------------------------------------------------------------------------------------
 
 REDUCTIONS = ("mean", "sum", "none")
 
 
-class _Loss(Function):
+class Loss(Primitive):
     r"""Losses with ``reduction``: ``"mean"`` (over all :math:`n` per-sample terms), ``"sum"`` or ``"none"``
     (the per-sample terms). The reduction is linear, so its backward only rescales: :math:`\bar y / n` for
     the mean, :math:`\bar y` for the sum, and the upstream array itself for ``"none"``."""
@@ -1052,7 +1084,6 @@ class _Loss(Function):
     __slots__ = ("reduction",)
 
     def __init__(self, reduction: str = "mean") -> None:
-        super().__init__()
         if reduction not in REDUCTIONS:
             raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
         self.reduction = reduction
@@ -1060,21 +1091,21 @@ class _Loss(Function):
     def attributes(self) -> dict[str, Any]:
         return {"reduction": self.reduction}
 
-    def _reduce(self, per: Array) -> Array:
+    def reduce(self, per: Array) -> Array:
         if self.reduction == "mean":
             return per.sum() / per.size  # what np.mean computes, without its slow generic path for small arrays
         if self.reduction == "sum":
             return per.sum()
         return per
 
-    def _upstream(self, grad: Array, shape: tuple[int, ...]) -> Array:
+    def upstream(self, grad: Value, shape: tuple[int, ...]) -> Value:
         """The upstream gradient of each per-sample term (``shape``), before the local derivative."""
         if self.reduction == "mean":
             return grad / max(math.prod(shape), 1)
         return grad
 
 
-class CrossEntropy(_Loss):
+class CrossEntropy(Loss):
     r"""Softmax cross-entropy of logits :math:`z \in \mathbb{R}^{N \times C}`: log-softmax and negative
     log-likelihood fused into one node.
 
@@ -1095,45 +1126,48 @@ class CrossEntropy(_Loss):
     :func:`tinygrad_edu.nn.functional.cross_entropy` validates them with messages that name the problem.
     """
 
-    __slots__ = ()
-    grads_are_new = True
-
     def forward(self, logits, target):
         logits, target = np.asarray(logits), np.asarray(target)
         shifted = logits - _stable_max(logits, 1)
-        exp = np.exp(shifted)
-        sum_exp = exp.sum(axis=1, keepdims=True)
+        exp_shifted = np.exp(shifted)
+        sum_exp = exp_shifted.sum(axis=1, keepdims=True)
         if target.dtype.kind in "iu":  # labels: l_n = log sum_k e^(z_nk - m) - (z_n,y_n - m), no one-hot needed
             per = np.log(sum_exp[:, 0]) - shifted[np.arange(len(target)), target]
-            self.saved = (exp, sum_exp, target)
+            self.saved = (exp_shifted, sum_exp)  # softmax(z) = their ratio, for the first-order rule
         else:
             log_p = shifted - np.log(sum_exp)
             t = target.astype(log_p.dtype, copy=False)
             with np.errstate(invalid="ignore"):  # 0 * log 0 = 0, as in the limit t log t
                 per = -np.where(t == 0, 0, t * log_p).sum(axis=1)
-            self.saved = (log_p, t)
-        return self._reduce(per)
+        return self.reduce(per)
 
-    def backward(self, grad):
-        g_logits, g_target = self.needs_input_grad
-        if len(self.saved) == 3:  # integer labels: softmax minus one-hot, made in place in a new array
-            exp, sum_exp, labels = self.saved
-            g = self._upstream(grad, labels.shape)  # a scalar, or one upstream value per row ("none")
-            scale = g / sum_exp[:, 0]  # (N,): the upstream value over each row's softmax denominator
-            grad_logits = exp * scale[:, None]  # g * softmax(z), in one pass over the (N, C) array
-            grad_logits[np.arange(len(labels)), labels] -= g  # minus g * onehot(y)
-            return grad_logits, None
-        log_p, t = self.saved
-        g = self._upstream(grad, log_p.shape[:1])
-        if np.ndim(g):  # reduction "none": one upstream value per row
-            g = g[:, None]
+    def probabilities(self, logits: Value) -> Value:
+        """softmax(logits) along the classes: from the forward's exponentials on arrays (no second exp), a
+        node on Tensors."""
+        if isinstance(logits, _PLAIN):
+            exp_shifted, sum_exp = self.saved  # type: ignore[misc]
+            return exp_shifted / sum_exp
+        return softmax(logits, 1)
+
+    def vjp(self, grad, out, logits, target):
+        need_logits, need_target = self.needs_input_grad
+        n = _shape(logits)[0]
+        g = self.upstream(grad, (n,))  # a scalar, or one upstream value per row ("none")
+        if g.ndim:
+            g = g.reshape(-1, 1)
+        target_values = values(target)
+        if target_values.dtype.kind in "iu":  # integer labels: softmax minus one-hot
+            one_hot = np.zeros(_shape(logits), dtype=np.result_type(values(logits)))
+            one_hot[np.arange(n), target_values] = 1
+            return (self.probabilities(logits) - one_hot) * g, None
+        log_p = log_softmax(logits, 1)
         return (
-            g * (np.exp(log_p) * t.sum(axis=1, keepdims=True) - t) if g_logits else None,
-            -g * log_p if g_target else None,
+            (exp(log_p) * target.sum(axis=1, keepdims=True) - target) * g if need_logits else None,
+            -log_p * g if need_target else None,
         )
 
 
-class BinaryCrossEntropyWithLogits(_Loss):
+class BinaryCrossEntropyWithLogits(Loss):
     r"""Binary cross-entropy of logits :math:`z` against targets :math:`y \in [0, 1]`, elementwise, fused
     with the sigmoid.
 
@@ -1145,28 +1179,22 @@ class BinaryCrossEntropyWithLogits(_Loss):
     mean over :math:`n` elements, :math:`\bar z = \bar y \, (\sigma(z) - y) / n`.
     """
 
-    __slots__ = ()
-    grads_are_new = True
-
     def forward(self, logits, target):
         z, y = np.asarray(logits), np.asarray(target)
-        e = np.exp(-np.abs(z))  # <= 1: no overflow; the backward's sigmoid reuses it
-        per = np.maximum(z, 0) - z * y + np.log1p(e)
-        self.saved = (z, y, e, per.shape)
-        return self._reduce(per)
+        per = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))  # e^-|z| <= 1: no overflow
+        self.saved = (per.shape,)
+        return self.reduce(per)
 
-    def backward(self, grad):
-        z, y, e, shape = self.saved
-        g_z, g_y = self.needs_input_grad
-        g = self._upstream(grad, shape)
-        sigmoid = np.where(z >= 0, 1, e) / (1 + e)  # 1 / (1 + e^-z) for z >= 0, e^z / (1 + e^z) below
+    def vjp(self, grad, out, logits, target):
+        need_z, need_y = self.needs_input_grad
+        g = self.upstream(grad, self.saved[0])
         return (
-            unbroadcast(g * (sigmoid - y), z.shape) if g_z else None,
-            unbroadcast(-g * z, y.shape) if g_y else None,
+            unbroadcast(g * (sigmoid(logits) - target), _shape(logits)) if need_z else None,
+            unbroadcast(-g * logits, _shape(target)) if need_y else None,
         )
 
 
-class BinaryCrossEntropy(_Loss):
+class BinaryCrossEntropy(Loss):
     r"""Binary cross-entropy of probabilities :math:`p \in [0, 1]` against targets :math:`y \in [0, 1]`,
     elementwise, with PyTorch's two guards.
 
@@ -1179,8 +1207,6 @@ class BinaryCrossEntropy(_Loss):
     :math:`\partial \ell / \partial y = \max(\log(1 - p), -100) - \max(\log p, -100)`.
     """
 
-    __slots__ = ()
-    grads_are_new = True
     LOG_CLAMP = -100.0
     EPS = 1e-12
 
@@ -1190,14 +1216,29 @@ class BinaryCrossEntropy(_Loss):
             log_p = np.maximum(np.log(p), self.LOG_CLAMP)
             log_q = np.maximum(np.log1p(-p), self.LOG_CLAMP)
         per = -(y * log_p + (1 - y) * log_q)
-        self.saved = (p, y, log_p, log_q, per.shape)
-        return self._reduce(per)
+        self.saved = (per.shape,)
+        return self.reduce(per)
 
-    def backward(self, grad):
-        p, y, log_p, log_q, shape = self.saved
-        g_p, g_y = self.needs_input_grad
-        g = self._upstream(grad, shape)
-        return (
-            unbroadcast(g * (p - y) / np.maximum(p * (1 - p), self.EPS), p.shape) if g_p else None,
-            unbroadcast(g * (log_q - log_p), y.shape) if g_y else None,
-        )
+    def vjp(self, grad, out, probs, target):
+        need_p, need_y = self.needs_input_grad
+        g = self.upstream(grad, self.saved[0])
+        grad_p = grad_y = None
+        if need_p:
+            grad_p = unbroadcast(g * (probs - target) / maximum(probs * (1 - probs), self.EPS), _shape(probs))
+        if need_y:
+            with np.errstate(divide="ignore"):
+                log_p = maximum(log(probs), self.LOG_CLAMP)
+                log_q = maximum(log(1 - probs), self.LOG_CLAMP)
+            grad_y = unbroadcast(g * (log_q - log_p), _shape(target))
+        return grad_p, grad_y
+
+
+#: Every built-in primitive, in the order of this file: the tests check each one's first and second
+#: derivatives, and fail for a primitive that is missing from their tables.
+PRIMITIVES: tuple[type[Function], ...] = (
+    Add, Sub, Mul, Div, Pow, Maximum, Minimum, Where, MatMul, Linear,
+    Neg, Exp, Log, Sqrt, Abs, Relu, Sigmoid, Tanh, Cast, Clip,
+    Sum, Mean, Max, Min, LogSumExp, Softmax, LogSoftmax,
+    Reshape, Transpose, Expand, GetItem, ScatterAdd, Concatenate, Stack,
+    CrossEntropy, BinaryCrossEntropyWithLogits, BinaryCrossEntropy,
+)  # fmt: skip

@@ -1,34 +1,26 @@
-r"""``Tensor``: a numpy array that remembers how it was computed, and the backward engine.
+r"""``Tensor``: a numpy array that remembers how it was computed.
 
-Every operation on Tensors that require gradients records a graph node: the result keeps the primitive
-``op`` (from :mod:`tinygrad_edu.ops`, which holds the local derivative) and its ``inputs``. ``backward()``
-orders the graph topologically (iteratively, so a chain of a million ops is fine), then walks it from the
-output to the leaves applying the chain rule
-
-.. math:: \bar x = \sum_{y \,\in\, \mathrm{consumers}(x)} \left(\frac{\partial y}{\partial x}\right)^{\!\top} \bar y,
-          \qquad \bar L = 1,
-
-where :math:`\bar v = \partial L / \partial v`. Leaves accumulate :math:`\bar x` into ``.grad``.
-
-This module is the only place that builds graph nodes; composite functions elsewhere are written with
-Tensor methods.
+Every operation on Tensors that require gradients records a graph node (:func:`apply_op`, the one node
+builder): the result keeps the primitive ``op`` (from :mod:`tinygrad_edu.ops`, the table of derivatives) and
+its ``inputs``. ``backward()`` hands the graph to :mod:`tinygrad_edu.engine`, which walks it from the output to
+the leaves applying the chain rule. This module is the only place that makes Tensors and graph nodes;
+composite functions elsewhere are written with Tensor methods.
 """
 
 from __future__ import annotations
 
-import functools
-import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
 from . import anomaly as _anomaly
+from . import engine as _engine
 from . import ops
 from ._random import generator
-from ._validation import check_flag
 from .anomaly import _mode as _anomaly_mode
+from .engine import GraphNode, _grad_mode, enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
 
 __all__ = [
     "Tensor",
@@ -49,7 +41,6 @@ __all__ = [
     "ReleasedTensor",
 ]
 
-F = TypeVar("F", bound=Callable[..., Any])
 Scalar = int | float | bool
 ShapeLike = int | Sequence[int]
 
@@ -78,106 +69,6 @@ def set_default_dtype(dtype: Any) -> None:
 def get_default_dtype() -> np.dtype:
     """The dtype Python scalars and lists become (see :func:`set_default_dtype`)."""
     return _default_dtype
-
-
-# --------------------------------------------------------------------------------------------------------
-# grad mode (per thread, like PyTorch)
-# --------------------------------------------------------------------------------------------------------
-
-
-class _GradMode(threading.local):
-    enabled = True  # the class attribute is every new thread's starting value
-
-
-_grad_mode = _GradMode()
-
-
-def is_grad_enabled() -> bool:
-    """Whether operations record the graph in this thread (True unless inside ``no_grad``)."""
-    return _grad_mode.enabled
-
-
-class _GradModeContext:
-    """A context manager and decorator that sets this thread's grad mode to ``mode`` inside, and restores
-    the previous mode on exit (also after an exception)."""
-
-    mode: bool
-    prev: bool
-
-    def __enter__(self) -> None:
-        self.prev = _grad_mode.enabled
-        _grad_mode.enabled = self.mode
-
-    def __exit__(self, *exc: object) -> None:
-        _grad_mode.enabled = self.prev
-
-    def __call__(self, func: F) -> F:
-        mode = self.mode
-
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            prev = _grad_mode.enabled
-            _grad_mode.enabled = mode
-            try:
-                return func(*args, **kwargs)
-            finally:
-                _grad_mode.enabled = prev
-
-        return wrapper  # type: ignore[return-value]
-
-
-class no_grad(_GradModeContext):
-    """Context manager and decorator (``@no_grad`` or ``@no_grad()``): no graph is recorded inside, results
-    have ``requires_grad=False``.
-
-    Examples
-    --------
-    >>> import tinygrad_edu as tg
-    >>> w = tg.Tensor([1.0], requires_grad=True)
-    >>> with tg.no_grad():
-    ...     y = w * 2
-    >>> y.requires_grad
-    False
-    """
-
-    mode = False
-
-    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
-        self = super().__new__(cls)
-        return self if func is None else self(func)
-
-
-class enable_grad(_GradModeContext):
-    """Context manager and decorator (``@enable_grad`` or ``@enable_grad()``): record the graph inside, even
-    within ``no_grad``."""
-
-    mode = True
-
-    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
-        self = super().__new__(cls)
-        return self if func is None else self(func)
-
-
-class set_grad_enabled(_GradModeContext):
-    """Turn graph recording on or off: as a function call, a context manager or a decorator.
-
-    ``set_grad_enabled(False)`` called plainly switches recording off for this thread until switched on
-    again; used in a ``with`` block (or as a decorator, ``@set_grad_enabled(False)``) it restores the
-    previous mode on exit.
-    """
-
-    def __init__(self, mode: bool) -> None:
-        check_flag(mode, "mode", "set_grad_enabled")
-        self.mode = bool(mode)
-        self.prev = _grad_mode.enabled
-        _grad_mode.enabled = self.mode  # takes effect at once, for the plain-call form
-
-    def __enter__(self) -> None:
-        _grad_mode.enabled = self.mode  # self.prev was recorded before __init__ switched the mode
-
-    def __call__(self, func: F) -> F:
-        _grad_mode.enabled = self.prev  # as a decorator the mode applies inside calls only
-        return super().__call__(func)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -270,35 +161,57 @@ def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
 
 
 # --------------------------------------------------------------------------------------------------------
-# graph recording
+# graph recording: the one node builder
 # --------------------------------------------------------------------------------------------------------
 
 
 def apply_op(op: ops.Function, *inputs: Any) -> Tensor:
-    """Run a primitive ``op`` forward on the inputs' arrays and, if any input requires grad (and grad mode is
-    on), record the graph node. Every Tensor operation goes through here (two-input ops through
-    :func:`_apply_binary`, its unrolled copy for two inputs).
+    """Run a primitive ``op`` forward on the inputs' values and, if an input requires grad (and grad mode is
+    on), record the graph node. Every Tensor operation comes here.
 
     It is also the extension point for your own primitives: subclass :class:`tinygrad_edu.ops.Function`
-    with ``forward`` and ``backward`` on numpy arrays, then ``apply_op(MyOp(), x, y)``. Inputs may be
-    Tensors or Python scalars (constants).
+    with ``forward`` on numpy arrays and the rule ``vjp`` (see ``CONTRIBUTING.md``), then
+    ``apply_op(MyOp(), x, y)``. Inputs may be Tensors or constants: Python numbers, numpy arrays (passed to
+    ``forward`` as they are).
     """
     if len(inputs) == 2:
         return _apply_binary(op, *inputs)
-    op.saved = ()  # forward replaces it with what the derivative needs (ops.Function has no __init__)
-    if len(inputs) == 1:  # unary ops
+    op.saved = ()  # forward may replace it with what the rule needs besides the inputs and the output
+    if len(inputs) == 1 and isinstance(inputs[0], Tensor):  # unary ops: shared needs_input_grad tuples
         x = inputs[0]
-        out = op.forward(x.data)
-        needs: tuple[bool, ...] = _ONE_NEEDS if x.requires_grad else _ONE_CONSTANT
+        data = x.data
+        return _record(op, inputs, (data,), _ONE_NEEDS if x.requires_grad else _ONE_CONSTANT, op.forward(data))
+    args = tuple([x.data if isinstance(x, Tensor) else x for x in inputs])
+    needs = tuple([isinstance(x, Tensor) and x.requires_grad for x in inputs])
+    return _record(op, inputs, args, needs, op.forward(*args))
+
+
+def _apply_binary(op: ops.Function, a: Any, b: Any) -> Tensor:
+    """:func:`apply_op` for two inputs, the path of every arithmetic operator, unrolled: no generic loop, and the
+    ``needs_input_grad`` tuples shared rather than built. (benchmarks/op_overhead.py: the per-op cost of a
+    chain of small tensors is mostly this path and the rule.)"""
+    op.saved = ()
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            args = (a.data, b.data)
+            if a.requires_grad:
+                needs = _BOTH_NEED if b.requires_grad else _FIRST_NEEDS
+            else:
+                needs = _SECOND_NEEDS if b.requires_grad else _NONE_NEED
+        else:
+            args = (a.data, b)
+            needs = _FIRST_NEEDS if a.requires_grad else _NONE_NEED
+    elif isinstance(b, Tensor):
+        args = (a, b.data)
+        needs = _SECOND_NEEDS if b.requires_grad else _NONE_NEED
     else:
-        out = op.forward(*[x.data if isinstance(x, Tensor) else x for x in inputs])
-        needs = tuple([isinstance(x, Tensor) and x.requires_grad for x in inputs])
-    return _node(op, inputs, out, needs)
+        args, needs = (a, b), _NONE_NEED
+    return _record(op, (a, b), args, needs, op.forward(args[0], args[1]))
 
 
 def _binary(op: ops.Function, a: Any, b: Any) -> Tensor:
-    """A binary operator (``a * b`` ...): Python numbers stay weakly typed constants, arrays and lists become
-    constant Tensors (:func:`_operand`)."""
+    """An arithmetic operator (``a * b`` ...): its operands converted as numpy would (:func:`_operand`: Python
+    numbers stay weakly typed constants, arrays and lists become constant Tensors), then recorded."""
     if not isinstance(a, Tensor):
         a = _operand(a)
     if not isinstance(b, Tensor):
@@ -306,66 +219,33 @@ def _binary(op: ops.Function, a: Any, b: Any) -> Tensor:
     return _apply_binary(op, a, b)
 
 
-def _apply_binary(op: ops.Function, a: Any, b: Any) -> Tensor:
-    """:func:`apply_op` for two inputs, the path of every arithmetic operator, unrolled: no argument tuple to
-    unpack, no generic loop. An input that is not a Tensor is passed to ``forward`` as it is (a constant)."""
-    op.saved = ()
-    if isinstance(a, Tensor):
-        if isinstance(b, Tensor):
-            out = op.forward(a.data, b.data)
-            if a.requires_grad:
-                needs = _BOTH_NEED if b.requires_grad else _FIRST_NEEDS
-            else:
-                needs = _SECOND_NEEDS if b.requires_grad else _NONE_NEED
-        else:
-            out = op.forward(a.data, b)
-            needs = _FIRST_NEEDS if a.requires_grad else _NONE_NEED
-    elif isinstance(b, Tensor):
-        out = op.forward(a, b.data)
-        needs = _SECOND_NEEDS if b.requires_grad else _NONE_NEED
-    else:
-        out = op.forward(a, b)
-        needs = _NONE_NEED
-    return _node(op, (a, b), out, needs)
-
-
 # The needs_input_grad tuples of unary and binary nodes, shared rather than built for every node.
 _ONE_NEEDS, _ONE_CONSTANT = (True,), (False,)
 _BOTH_NEED, _FIRST_NEEDS, _SECOND_NEEDS, _NONE_NEED = (True, True), (True, False), (False, True), (False, False)
 
 
-def _node(op: ops.Function, inputs: tuple[Any, ...], out: Any, needs: tuple[bool, ...]) -> Tensor:
-    """The result of ``op`` on ``inputs``: a graph node if an input requires grad and grad mode is on, else
-    a constant."""
+def _record(
+    op: ops.Function, inputs: tuple[Any, ...], args: tuple[Any, ...], needs: tuple[bool, ...], out: Any
+) -> Tensor:
+    """The one place a node is made: ``out = op.forward(*args)`` (computed by the caller, which spells out one
+    and two arguments: CPython 3.11's ``*args`` call is slow, see ``engine._propagate``) as a graph node if an
+    input requires grad and grad mode is on (the op keeps ``args`` for its first-order rule), else a constant."""
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    if _anomaly.active:  # some thread is in tg.detect_anomaly(); when none is, this test is all it costs
-        return _apply_op_checked(op, inputs, out, needs)
-    t = _new_object(Tensor)  # what Tensor._make does, written out: this is the hottest line of the engine
-    t.data, t.grad, t.name, t._retains_grad, t._consumers = out, None, None, False, 0
+    site = None
+    if _anomaly.active and _anomaly_mode.enabled:  # tg.detect_anomaly() in this thread; else this test is all it costs
+        site = _anomaly.creation_site()
+        _anomaly.check_forward(op, inputs, out, site)
+    t = _new_object(Tensor)  # Tensor._make, written out: this is the hottest line of the engine
+    t.data, t.grad, t.name, t._retains_grad = out, None, None, False
     if True in needs and _grad_mode.enabled:
-        op.needs_input_grad = needs
+        op.needs_input_grad, op.args = needs, args
         t.requires_grad, t._op, t._inputs = True, op, inputs
+        if site is not None:
+            _anomaly.record_node(t, site)
     else:
         t.requires_grad, t._op, t._inputs = False, None, None
     return t
-
-
-def _apply_op_checked(op: ops.Function, inputs: tuple[Any, ...], out: np.ndarray, needs: tuple[bool, ...]) -> Tensor:
-    """The end of :func:`apply_op` while anomaly detection is on somewhere: if it is on in this thread, check
-    the result for NaN/inf (the error names the user's line) and remember, for the backward pass, where the
-    node was created and what its arrays held."""
-    checking = _anomaly_mode.enabled
-    site = _anomaly.creation_site() if checking else None
-    if checking:
-        _anomaly.check_forward(op, inputs, out, site)
-    if True in needs and _grad_mode.enabled:
-        op.needs_input_grad = needs
-        result = Tensor._make(out, op, inputs)
-        if checking:
-            _anomaly.record_node(result, site)
-        return result
-    return Tensor._make(out, None, None)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -373,7 +253,7 @@ def _apply_op_checked(op: ops.Function, inputs: tuple[Any, ...], out: np.ndarray
 # --------------------------------------------------------------------------------------------------------
 
 
-class Tensor:
+class Tensor(GraphNode):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     Parameters
@@ -407,17 +287,7 @@ class Tensor:
     array([2., 4., 6.], dtype=float32)
     """
 
-    __slots__ = (
-        "__weakref__",
-        "_consumers",
-        "_inputs",
-        "_op",
-        "_retains_grad",
-        "data",
-        "grad",
-        "name",
-        "requires_grad",
-    )
+    __slots__ = ()  # the engine's GraphNode declares the attributes
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray + Tensor -> Tensor.__radd__
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> None:
@@ -428,7 +298,6 @@ class Tensor:
         self._op: ops.Function | None = None
         self._inputs: tuple[Any, ...] | None = None
         self._retains_grad = False
-        self._consumers = 0  # used by a backward pass only (see _count_consumers)
         if requires_grad:
             self.requires_grad_(True)
 
@@ -443,8 +312,15 @@ class Tensor:
         t._op = op
         t._inputs = inputs
         t._retains_grad = False
-        t._consumers = 0
         return t
+
+    def _constant(self, data: np.ndarray) -> Tensor:
+        return Tensor._make(data, None, None)
+
+    def _placeholder(self) -> ReleasedTensor:
+        return ReleasedTensor._of(self)
+
+    _apply = staticmethod(apply_op)  # how ops' rules build nodes under create_graph (ops.apply)
 
     # ---- factories --------------------------------------------------------------------------------------
 
@@ -866,27 +742,29 @@ class Tensor:
 
     # ---- backward ---------------------------------------------------------------------------------------
 
-    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+    def backward(self, grad: Any = None, retain_graph: bool = False, create_graph: bool = False) -> None:
         """Backpropagate from this tensor: accumulate :math:`\\partial L/\\partial x` into ``x.grad`` of every
         leaf ``x`` that requires grad.
 
         Parameters
         ----------
-        grad : array-like, optional
+        grad : array-like or Tensor, optional
             :math:`\\partial L/\\partial \\mathrm{self}`, of this tensor's shape. Omit it for a one-element
             output (it is 1).
         retain_graph : bool, default False
             Keep the saved arrays so that backward can run through this graph again. By default they are
             released after use, and a second backward raises.
+        create_graph : bool, default False
+            Make the gradients differentiable: ``.grad`` becomes a Tensor with its own graph (PyTorch's
+            semantics), which you can differentiate again, e.g. ``(x.grad * v).sum().backward()`` adds a
+            Hessian-vector product. Implies ``retain_graph=True``. Without it ``.grad`` is a numpy array.
 
         Notes
         -----
         Backward passes started in several threads take turns (they may share leaves, such as a model's
-        parameters). Calling backward from inside an op's ``backward`` raises RuntimeError.
+        parameters). A pass may start another (``tg.grad`` inside an op's rule or a closure).
         """
-        check_flag(retain_graph, "retain_graph", "backward")
-        seed = _seed_grad(self, grad)
-        _run_backward(self, seed, retain_graph, capture=None)
+        _engine.backward(self, grad, retain_graph, create_graph)
 
 
 def _one_axis(axis: Any, t: Tensor, fn: str) -> int | None:
@@ -951,213 +829,6 @@ def matmul(a: Any, b: Any) -> Tensor:
 
 
 # --------------------------------------------------------------------------------------------------------
-# the backward engine
-# --------------------------------------------------------------------------------------------------------
-
-_RELEASED_MESSAGE = (
-    "trying to backward through the graph a second time (or to use it after it was freed): the saved "
-    "arrays of {op} were released by the first backward. Pass retain_graph=True to the first backward() "
-    "if you need to backward through the graph again, or recompute the forward pass."
-)
-
-
-def _seed_grad(root: Tensor, grad: Any) -> np.ndarray:
-    if not root.requires_grad:
-        raise RuntimeError(
-            "backward() was called on a tensor that does not require grad: none of the tensors it was "
-            "computed from has requires_grad=True, or it was computed under no_grad()"
-        )
-    if grad is None:
-        if root.data.size != 1:
-            raise RuntimeError(
-                f"backward() needs grad= for a non-scalar output of shape {root.shape}: pass grad (the "
-                "gradient of the final loss with respect to this tensor, same shape), or reduce the output "
-                "to a scalar first, e.g. y.sum().backward() or y.mean().backward()"
-            )
-        return np.ones(root.shape, dtype=root.dtype)
-    seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
-    if seed.dtype.kind not in "biuf":
-        raise TypeError(
-            f"backward(grad=...) needs numbers (an array, a Tensor or a Python number of the output's shape "
-            f"{root.shape}), got {grad!r} of dtype {seed.dtype}"
-        )
-    if seed.shape != root.shape:
-        raise ValueError(
-            f"backward(grad=...) got a gradient of shape {seed.shape} for a tensor of shape {root.shape}; "
-            "they must be equal"
-        )
-    if seed.dtype.kind != "f":
-        seed = seed.astype(root.dtype)
-    return seed
-
-
-# A pass keeps its bookkeeping on the nodes (Tensor._consumers) rather than in a dictionary keyed by node: a
-# graph of a million nodes would make that dictionary large, and looking nodes up in it scattered over memory
-# made backward slower per op the deeper the graph. So two passes must never run at once: threads take turns
-# (they may share leaves, a model's parameters say), and a pass started inside another is refused.
-_backward_lock = threading.Lock()
-
-
-class _BackwardState(threading.local):
-    running = False  # whether this thread is inside a backward pass
-
-
-_backward_state = _BackwardState()
-_NESTED_MESSAGE = (
-    "backward() or tg.grad() was called while a backward pass was running in the same thread (from inside an "
-    "op's backward): passes cannot nest. Compute what the op needs in its forward, or run the second pass "
-    "after the first has returned."
-)
-
-
-def _count_consumers(root: Tensor) -> None:
-    """Set ``_consumers`` of every node that requires grad and is reachable from ``root``: how many graph edges
-    lead out of it (towards ``root``). Walks the graph with an explicit stack, so depth is no limit.
-
-    Raises RuntimeError if part of the graph was already released by an earlier backward pass.
-    """
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        op = node._op
-        if op is None:
-            continue
-        if op.saved is None:
-            raise RuntimeError(_RELEASED_MESSAGE.format(op=type(op).__name__))
-        # apply_op made them equally long (zip's strict= keyword costs measurably on this per-node path)
-        for x, need in zip(node._inputs, op.needs_input_grad):  # noqa: B905
-            if need:
-                seen = x._consumers
-                x._consumers = seen + 1
-                if not seen:  # the first edge into x: walk on from it
-                    stack.append(x)
-
-
-def _reachable(root: Tensor) -> list[Tensor]:
-    """The tensors reachable from ``root`` through op inputs, breadth first: the nearest to the output first."""
-    order = [root]
-    seen = {id(root)}
-    i = 0
-    while i < len(order):
-        for x in order[i].inputs:
-            if isinstance(x, Tensor) and id(x) not in seen:
-                seen.add(id(x))
-                order.append(x)
-        i += 1
-    return order
-
-
-def _clear_consumers(root: Tensor) -> None:
-    """Zero the counts a pass that stopped early (an error, an interrupt) left on the nodes below ``root``, so
-    that the next pass through them (a shared parameter, say) counts from zero."""
-    for node in _reachable(root):
-        node._consumers = 0
-
-
-def _accumulate_into(node: Tensor, g: np.ndarray, owned: bool) -> None:
-    """Add ``g`` into ``node.grad``, which is always an array the tensor owns, of its shape, dtype and layout.
-
-    The first gradient is copied, unless ``owned`` says that nothing else holds ``g`` (a new array from a
-    backward with ``grads_are_new``, or a sum the engine made) and it already has the tensor's memory layout:
-    then it becomes ``.grad`` as it is.
-    """
-    if g.shape != node.data.shape:
-        raise RuntimeError(
-            f"a backward pass produced a gradient of shape {g.shape} for a tensor of shape {node.data.shape}; "
-            "the backward of the op that consumed it must reduce its gradient to the input's shape (unbroadcast)"
-        )
-    if node.grad is not None:
-        node.grad = node.grad + g.astype(node.data.dtype, copy=False)
-    elif owned and type(g) is np.ndarray and g.strides == node.data.strides and g.flags.writeable:
-        node.grad = g
-    else:
-        node.grad = np.empty_like(node.data)  # the tensor's own memory layout: updates stay contiguous
-        np.copyto(node.grad, g)
-
-
-def _run_backward(
-    root: Tensor, seed: np.ndarray, retain_graph: bool, capture: dict[int, Tensor] | None
-) -> dict[int, np.ndarray]:
-    """Propagate ``seed`` from ``root`` to every node that requires grad, in topological order.
-
-    Kahn's algorithm: a node is processed once all of its consumers have delivered their share of its
-    gradient, which is then complete. With ``capture=None`` leaves (and retain_grad nodes) accumulate into
-    ``.grad``; otherwise nothing is written and the gradients of the captured tensors (by ``id``) are
-    returned.
-    """
-    if _backward_state.running:
-        raise RuntimeError(_NESTED_MESSAGE)
-    with _backward_lock:
-        _backward_state.running = True
-        try:
-            _count_consumers(root)
-            return _propagate(root, seed, retain_graph, capture)
-        except BaseException:
-            _clear_consumers(root)
-            raise
-        finally:
-            _backward_state.running = False
-
-
-def _propagate(
-    root: Tensor, seed: np.ndarray, retain_graph: bool, capture: dict[int, Tensor] | None
-) -> dict[int, np.ndarray]:
-    """:func:`_run_backward`'s loop, once ``_count_consumers`` has counted; each delivery counts down."""
-    pending: dict[Tensor, np.ndarray] = {}  # partial sums of the nodes still waiting for a consumer (tensors
-    # hash by identity)
-    captured: dict[int, np.ndarray] = {}
-    check_anomalies = _anomaly.active and _anomaly_mode.enabled  # NaN/inf gradients, arrays written since forward
-    released: dict[int, ReleasedTensor] = {}  # id(tensor) -> its placeholder, one per tensor (see _weak_links)
-    # (node, its complete gradient, whether that array is new: nobody else holds it, see _accumulate_into)
-    ready = [(root, seed, False)]
-    while ready:
-        node, g, owned = ready.pop()
-        op = node._op
-        if g.dtype != node.data.dtype:
-            g, owned = g.astype(node.data.dtype), True
-        if capture is not None:
-            if id(node) in capture:
-                captured[id(node)] = g
-        elif op is None or node._retains_grad:
-            _accumulate_into(node, g, owned)
-        if op is None:
-            continue
-        input_grads = op.backward(g)
-        inputs = node._inputs
-        if len(input_grads) != len(inputs):
-            raise RuntimeError(
-                f"{type(op).__name__}.backward returned {len(input_grads)} gradient(s) for {len(inputs)} input(s); "
-                "it must return one per input (None where needs_input_grad is False)"
-            )
-        if check_anomalies:
-            _anomaly.check_node_backward(node, g, input_grads)
-        new = op.grads_are_new
-        for x, gx, need in zip(inputs, input_grads, op.needs_input_grad):  # noqa: B905 (lengths checked above)
-            if not need:  # a constant, or a gradient the op computed although nobody asked for it
-                continue
-            if gx is None:
-                raise RuntimeError(f"{type(op).__name__}.backward returned None for an input that requires grad")
-            left = x._consumers - 1
-            x._consumers = left
-            if left:  # more consumers of x will deliver: keep the partial sum
-                prev = pending.get(x)
-                pending[x] = gx if prev is None else prev + gx
-            elif x in pending:  # the last of several consumers: x's gradient is complete
-                ready.append((x, pending.pop(x) + gx, True))
-            else:  # the only consumer (in a chain, always)
-                ready.append((x, gx, new))
-        if not retain_graph:
-            op.saved = None  # free the arrays the derivative needed
-            for x in inputs:  # _should_release's first test, inlined: most nodes have no large input to let go
-                if type(x) is Tensor and x.data.nbytes > RELEASE_MIN_BYTES:
-                    node._inputs = _weak_links(inputs, released)
-                    break
-            if released:
-                _adopt_links(node, released)
-    return captured
-
-
-# --------------------------------------------------------------------------------------------------------
 # releasing the graph after backward
 # --------------------------------------------------------------------------------------------------------
 
@@ -1183,13 +854,14 @@ class ReleasedTensor(Tensor):
     """
 
     __slots__ = ("_dtype", "_ref", "_shape")
+    _is_placeholder = True
 
     @staticmethod
     def _of(t: Tensor) -> ReleasedTensor:
         """The placeholder of ``t``: a weak reference to it and its place in the graph."""
         ghost = _new_object(ReleasedTensor)
         ghost.grad, ghost.name, ghost.requires_grad = None, t.name, t.requires_grad
-        ghost._op, ghost._inputs, ghost._retains_grad, ghost._consumers = t._op, t._inputs, False, 0
+        ghost._op, ghost._inputs, ghost._retains_grad = t._op, t._inputs, False
         data = t.data
         ghost._shape, ghost._dtype, ghost._ref = data.shape, data.dtype, weakref.ref(t)
         return ghost
@@ -1234,104 +906,3 @@ class ReleasedTensor(Tensor):
         if self.name is not None:
             extras.append(f"name={self.name!r}")
         return "ReleasedTensor(" + ", ".join(extras) + ")"
-
-
-# Tensors whose links stay strong after backward although only the graph holds them: the inputs and outputs of
-# the module calls that ``tg.viz.trace_modules`` recorded, so that ``draw_graph(collapse_modules=True)`` still
-# finds its boxes after backward. id -> weak reference (the entry leaves with its tensor). Empty unless tracing.
-_pinned: dict[int, weakref.ref] = {}
-
-
-def pin(t: Tensor) -> None:
-    """Keep the graph's links to ``t`` strong after backward (used by ``tg.viz.trace_modules``)."""
-    key = id(t)
-    if key not in _pinned:
-        _pinned[key] = weakref.ref(t, lambda ref, key=key: _pinned.pop(key, None))
-
-
-# A link is made weak only to a tensor whose values take more than this many bytes. A placeholder costs about
-# 300 bytes and a few microseconds of backward's time; below 64 KiB that would be a large share of the op that
-# made the tensor and would save little memory. Measured with callgrind (instructions, before the release
-# existed -> now): benchmarks/op_overhead.py's chain of (16,) tensors, per op: 36,611 -> 35,051; forward and
-# backward of a 20-32-3 MLP at batch 32, per step: 557,187 -> 571,061 (with a 1 KiB limit: 605,741).
-RELEASE_MIN_BYTES = 64 * 1024
-
-
-def _should_release(x: Any) -> bool:
-    """Whether a consumer's link to ``x`` becomes weak after backward (see :class:`ReleasedTensor`)."""
-    return (
-        type(x) is Tensor
-        and x.data.nbytes > RELEASE_MIN_BYTES
-        and not x._retains_grad
-        and (x._op is not None or not x.requires_grad)
-        and (not _pinned or id(x) not in _pinned)
-    )
-
-
-def _adopt_links(node: Tensor, released: dict[int, ReleasedTensor]) -> None:
-    """Kahn's order visits every consumer of a tensor before the tensor itself, so when ``node`` comes, its
-    placeholder (if a consumer made one) takes over ``node``'s links, released or not."""
-    own = released.get(id(node))
-    if own is not None and own._ref() is node:
-        own._inputs = node._inputs
-
-
-def _weak_links(links: tuple[Any, ...], released: dict[int, ReleasedTensor]) -> tuple[Any, ...]:
-    """Once backward has used a node: its ``links`` (inputs) with each tensor that :func:`_should_release`
-    replaced by its :class:`ReleasedTensor`, one per tensor, shared by all its consumers. The placeholders are
-    keyed by ``id`` so that the pass does not keep the tensors alive itself; the weak reference tells a reused
-    ``id`` apart."""
-    weak = []
-    for x in links:
-        if _should_release(x):
-            ghost = released.get(id(x))
-            if ghost is None or ghost._ref() is not x:
-                ghost = released[id(x)] = ReleasedTensor._of(x)
-            x = ghost
-        weak.append(x)
-    return tuple(weak)
-
-
-def grad(
-    outputs: Tensor,
-    inputs: Tensor | Sequence[Tensor],
-    grad_outputs: Any = None,
-    retain_graph: bool = False,
-) -> tuple[np.ndarray | None, ...]:
-    """Gradients of ``outputs`` with respect to ``inputs``, returned instead of accumulated into ``.grad``.
-
-    Like ``torch.autograd.grad``: nothing's ``.grad`` changes. An input that ``outputs`` does not depend
-    on gets ``None``.
-
-    Parameters
-    ----------
-    outputs : Tensor
-        The tensor to differentiate (one element, or pass ``grad_outputs``).
-    inputs : Tensor or sequence of Tensors
-        Tensors that require grad (leaves or intermediate results).
-    grad_outputs : array-like, optional
-        :math:`\\partial L/\\partial \\mathrm{outputs}` for a non-scalar output.
-    retain_graph : bool, default False
-        Keep the graph for another backward pass.
-    """
-    if not isinstance(outputs, Tensor):
-        raise TypeError(f"grad(): outputs must be a Tensor (the result to differentiate), got {type(outputs).__name__}")
-    check_flag(retain_graph, "retain_graph", "grad()")
-    single = isinstance(inputs, Tensor)
-    if not single and not isinstance(inputs, (list, tuple)):
-        raise TypeError(f"grad(): inputs must be a Tensor or a list of Tensors, got {type(inputs).__name__}")
-    targets = [inputs] if single else list(inputs)
-    for i, t in enumerate(targets):
-        if not isinstance(t, Tensor) or not t.requires_grad:
-            what = "a Tensor with requires_grad=False" if isinstance(t, Tensor) else type(t).__name__
-            raise ValueError(
-                f"grad(): input {i} must be a Tensor that requires grad, got {what}; pass the tensors you "
-                "differentiate with respect to (created with requires_grad=True, or computed from them)"
-            )
-    seed = _seed_grad(outputs, grad_outputs)
-    captured = _run_backward(outputs, seed, retain_graph, capture={id(t): t for t in targets})
-    results = []
-    for t in targets:
-        g = captured.get(id(t))
-        results.append(None if g is None else np.array(g, dtype=t.dtype, copy=True))
-    return tuple(results)

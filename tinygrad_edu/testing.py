@@ -39,7 +39,7 @@ except ImportError as err:  # pragma: no cover - exercised only without the dev 
         "tinygrad_edu.testing needs Hypothesis: pip install hypothesis (or pip install 'tinygrad-edu[dev]')"
     ) from err
 
-from .gradcheck import DOMAINS, GradcheckError, gradcheck
+from .gradcheck import DOMAINS, GradcheckError, gradcheck, gradgradcheck, hessian_matrices
 from .tensor import Tensor
 
 __all__ = [
@@ -50,6 +50,8 @@ __all__ = [
     "arrays",
     "tensors",
     "assert_grad_close",
+    "assert_gradgrad_close",
+    "assert_hessian_close",
 ]
 
 GRID_STEP = 1 / 16
@@ -141,3 +143,66 @@ def assert_grad_close(
         gradcheck(fn, list(inputs), eps=eps, atol=atol, rtol=rtol, fast=fast)
     except GradcheckError as err:
         raise AssertionError(str(err)) from None
+
+
+def assert_gradgrad_close(
+    fn: Callable[..., Tensor],
+    *inputs: Any,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    fast: bool = False,
+) -> None:
+    """Assert that ``fn``'s second derivatives (backpropagation through its gradient, ``create_graph=True``)
+    match central differences of that gradient: :func:`tinygrad_edu.gradcheck.gradgradcheck` as an assertion,
+    for ``@given`` tests."""
+    try:
+        gradgradcheck(fn, list(inputs), eps=eps, atol=atol, rtol=rtol, fast=fast)
+    except GradcheckError as err:
+        raise AssertionError(str(err)) from None
+
+
+def assert_hessian_close(
+    fn: Callable[..., Tensor],
+    *inputs: Any,
+    expected: Any = None,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+) -> np.ndarray:
+    r"""Assert that the Hessian of a scalar ``fn`` by double backpropagation matches central differences of its
+    gradient, and ``expected`` (a hand-derived Hessian) when given; returns the Hessian.
+
+    The Hessian is over all inputs that require grad, flattened and joined in order: an (n, n) float64 array.
+    Every entry must satisfy
+    :math:`|H_{ij} - H^{\text{ref}}_{ij}| \le \text{atol} + \text{rtol}\,|H^{\text{ref}}_{ij}|`.
+
+    Examples
+    --------
+    >>> import numpy as np, tinygrad_edu as tg
+    >>> from tinygrad_edu.testing import assert_hessian_close
+    >>> X = np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 0.0]])
+    >>> w = tg.Tensor(np.zeros(2), requires_grad=True)
+    >>> H = assert_hessian_close(lambda w: ((tg.Tensor(X) @ w - 1.0) ** 2).mean(), w, expected=2 * X.T @ X / 3)
+    """
+    analytic, numeric = hessian_matrices(fn, list(inputs), eps=eps)
+    references = [("central differences of the gradient", numeric)]
+    if expected is not None:
+        expected = np.asarray(expected, dtype=np.float64)
+        if expected.shape != analytic.shape:
+            raise ValueError(
+                f"assert_hessian_close: expected has shape {expected.shape}, but the Hessian over the inputs that "
+                f"require grad is {analytic.shape}"
+            )
+        references.append(("the expected Hessian", expected))
+    for label, reference in references:
+        error = np.abs(analytic - reference)
+        bad = ~(error <= atol + rtol * np.abs(reference))
+        if bad.any():
+            i, j = (int(k) for k in np.argwhere(bad)[0])
+            raise AssertionError(
+                f"the Hessian by double backpropagation disagrees with {label} at entry ({i}, {j}): "
+                f"{analytic[i, j]:.10g} against {reference[i, j]:.10g} ({int(bad.sum())} of {bad.size} entries "
+                f"outside atol={atol:g} + rtol={rtol:g} * |reference|; max abs error {float(np.max(error)):.3e})"
+            )
+    return analytic

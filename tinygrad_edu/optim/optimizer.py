@@ -153,6 +153,8 @@ class Optimizer:
                     continue
                 if set_to_none:
                     p.grad = None
+                elif isinstance(p.grad, Tensor):  # a gradient with a graph (create_graph=True): replaced
+                    p.grad = np.zeros_like(p.data)
                 elif p.grad.flags.writeable:
                     p.grad.fill(0)
                 else:  # a read-only array assigned to .grad (or a broadcast view): replaced, never written
@@ -495,6 +497,8 @@ def subtract_scaled(theta: np.ndarray, direction: np.ndarray, lr: float, block: 
 def checked_grad(p: Tensor) -> np.ndarray:
     """``p.grad`` as an array of ``p``'s dtype; a wrong shape raises instead of broadcasting silently."""
     g = p.grad
+    if isinstance(g, Tensor):  # after backward(create_graph=True): step with its values, not its graph
+        g = g.data
     if not isinstance(g, np.ndarray):
         raise TypeError(
             f"the .grad of a parameter ({_describe(p)}) is a {type(g).__name__} ({reprlib.repr(g)}); it must be a "

@@ -40,7 +40,7 @@ import html
 import itertools
 import os
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,8 +48,10 @@ from typing import Any
 import graphviz
 import numpy as np
 
+from .. import engine
+from ..engine import pin
 from ..nn.module import Module
-from ..tensor import ReleasedTensor, Tensor, _reachable, pin
+from ..tensor import ReleasedTensor, Tensor
 
 __all__ = [
     "draw_graph",
@@ -195,11 +197,11 @@ def _root_hint(root: Any) -> str:
 def backward_order(root: Tensor) -> list[Tensor]:
     """The tensors in the order ``root.backward()`` visits them: root first, leaves last.
 
-    It replays the engine's algorithm (``tinygrad_edu.tensor._run_backward``, Kahn's algorithm) on the graph's
-    structure: count, for each tensor that requires grad, the edges that lead from it towards ``root``; then pop
-    tensors from a LIFO stack that starts with ``root``, and push an input once all of its consumers have
-    delivered their share of its gradient (its count drops to 0). Tensors that do not require grad are never
-    visited. Only the graph's structure is read, so it works before and after ``backward()``.
+    It is the engine's own order (:func:`tinygrad_edu.engine.topological_order`, Kahn's algorithm) on the
+    graph's structure: count, for each tensor that requires grad, the edges that lead from it towards ``root``;
+    then pop tensors from a LIFO stack that starts with ``root``, and push an input once all of its consumers
+    have delivered their share of its gradient (its count drops to 0). Tensors that do not require grad are
+    never visited. Only the graph's structure is read, so it works before and after ``backward()``.
 
     Examples
     --------
@@ -210,41 +212,27 @@ def backward_order(root: Tensor) -> list[Tensor]:
     ['exp', 'mul', 'a']
     """
     _check_root(root, "backward_order")
-    if not root.requires_grad:
-        return []
-    consumers = _count_consumers(root)
-    order: list[Tensor] = []
-    ready = [root]
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for x in _grad_inputs(node):
-            consumers[id(x)] -= 1
-            if not consumers[id(x)]:
-                ready.append(x)
+    return [_live(t) for t in engine.backward_order(root)]
+
+
+def _live(t: Any) -> Tensor:
+    """The tensor itself for a placeholder of a released graph that something still holds."""
+    return t.tensor() if isinstance(t, ReleasedTensor) else t
+
+
+def _reachable(root: Tensor) -> list[Tensor]:
+    """Every tensor reachable from ``root`` through op inputs, constants included (what a drawing shows),
+    breadth first: the nearest to the output first."""
+    order = [root]
+    seen = {id(root)}
+    i = 0
+    while i < len(order):
+        for x in order[i].inputs:
+            if isinstance(x, Tensor) and id(x) not in seen:
+                seen.add(id(x))
+                order.append(x)
+        i += 1
     return order
-
-
-def _grad_inputs(node: Tensor) -> Iterator[Any]:
-    """The inputs that the op of ``node`` sends a gradient to, in input order (the engine's order)."""
-    op = node.grad_fn
-    if op is None:
-        return iter(())
-    return (x for x, need in zip(node.inputs, op.needs_input_grad, strict=True) if need)
-
-
-def _count_consumers(root: Tensor) -> dict[int, int]:
-    """For every tensor that requires grad: how many graph edges lead from it towards ``root``."""
-    consumers = {id(root): 0}
-    stack = [root]
-    while stack:
-        for x in _grad_inputs(stack.pop()):
-            if id(x) in consumers:
-                consumers[id(x)] += 1
-            else:
-                consumers[id(x)] = 1
-                stack.append(x)
-    return consumers
 
 
 def retain_grads(root: Tensor) -> int:
@@ -254,8 +242,8 @@ def retain_grads(root: Tensor) -> int:
     micrograd's pictures (by default only leaves keep ``.grad``). Returns the number of tensors changed.
     """
     count = 0
-    for t in _reachable(_check_root(root, "retain_grads")):
-        if not t.is_leaf and t.requires_grad:
+    for t in backward_order(_check_root(root, "retain_grads")):
+        if not t.is_leaf:
             t.retain_grad()
             count += 1
     return count
