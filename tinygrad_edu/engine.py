@@ -354,7 +354,7 @@ def _propagate(
         elif len(args) == 1:
             input_grads = op.vjp(g, out, args[0])
         else:
-            input_grads = op.vjp(g, out, *args)  # type: ignore[misc]
+            input_grads = op.vjp(g, out, *args)
         if len(input_grads) != len(inputs):
             raise RuntimeError(
                 f"{_rule_name(op)} returned {len(input_grads)} gradient(s) for {len(inputs)} input(s); "
@@ -380,7 +380,7 @@ def _propagate(
             else:  # the only consumer (in a chain, always)
                 ready.append((x, gx, new))
         if not retain_graph:  # free what the rule needed; links to large intermediates become weak
-            op.saved = op.args = None
+            op.saved, op.args = None, ()
             node_type = type(node)  # (a type test is cheaper than isinstance on this per-node path)
             for x in inputs:  # _should_release's first tests, inlined: most nodes have no large input to let go
                 if type(x) is node_type and x.data.nbytes > RELEASE_MIN_BYTES:
@@ -463,7 +463,7 @@ def grad(
     single = isinstance(inputs, GraphNode)
     if not single and not isinstance(inputs, (list, tuple)):
         raise TypeError(f"grad(): inputs must be a Tensor or a list of Tensors, got {type(inputs).__name__}")
-    targets: list[Any] = [inputs] if single else list(inputs)  # type: ignore[list-item, arg-type]
+    targets: list[Any] = [inputs] if single else list(inputs)  # type: ignore[arg-type]
     for i, t in enumerate(targets):
         if not isinstance(t, GraphNode) or not t.requires_grad:
             what = "a Tensor with requires_grad=False" if isinstance(t, GraphNode) else type(t).__name__
@@ -495,7 +495,11 @@ def pin(t: GraphNode) -> None:
     """Keep the graph's links to ``t`` strong after backward (used by ``tg.viz.trace_modules``)."""
     key = id(t)
     if key not in _pinned:
-        _pinned[key] = weakref.ref(t, lambda ref, key=key: _pinned.pop(key, None))
+
+        def unpin(ref: weakref.ref, key: int = key) -> None:
+            _pinned.pop(key, None)
+
+        _pinned[key] = weakref.ref(t, unpin)
 
 
 # A link is made weak only to a tensor whose values take more than this many bytes. A placeholder costs about

@@ -36,7 +36,9 @@ Conventions
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -231,8 +233,8 @@ class Function:
     needs_input_grad : tuple of bool
         One flag per input: whether the rule must compute that input's gradient (set by the engine).
     args : tuple
-        The input values ``forward`` received (arrays or Python scalars), for the first-order rule; ``None``
-        once the graph was released after a backward pass.
+        The input values ``forward`` received (arrays or Python scalars), for the first-order rule; empty once
+        the graph was released after a backward pass.
     saved : tuple or None
         What ``forward`` kept for the rule besides its inputs and output (shapes, axes, masks); ``None`` once
         the graph was released.
@@ -245,9 +247,17 @@ class Function:
 
     __slots__ = ("args", "needs_input_grad", "saved")
     grads_are_new: ClassVar[bool] = False
-    args: tuple[Any, ...] | None
+    args: tuple[Any, ...]
     needs_input_grad: tuple[bool, ...]
     saved: tuple[Any, ...] | None
+
+    @property
+    def context(self) -> tuple[Any, ...]:
+        """``saved``, as a rule reads it: the engine never runs the rule of a node whose graph was released."""
+        saved = self.saved
+        if saved is None:
+            raise RuntimeError(f"the graph of {type(self).__name__} was released by a backward pass")
+        return saved
 
     @property
     def name(self) -> str:
@@ -267,7 +277,7 @@ class Function:
 
         This default serves functions written with ``backward(grad)`` on numpy arrays: first order only.
         """
-        if not isinstance(grad, _PLAIN):
+        if _on_graph(grad) is not None:
             raise RuntimeError(
                 f"create_graph=True cannot differentiate the gradient of {type(self).__name__}: it defines "
                 "backward(grad) on numpy arrays. Define vjp(self, grad, out, *inputs) instead, written with "
@@ -300,12 +310,17 @@ class Primitive(Function, metaclass=_Slotted):
 
 
 class Elementwise(Primitive):
-    r"""A unary elementwise op: state :math:`dy/dx` as ``derivative(x, y)``; :math:`\bar x = \bar y \, dy/dx`."""
+    r"""A unary elementwise op: state :math:`dy/dx` as ``derivative(x, y)``; :math:`\bar x = \bar y \, dy/dx`.
+
+    ``forward`` may be a numpy function itself (``forward = staticmethod(np.exp)``).
+    """
+
+    forward: Callable[..., Any]
 
     def derivative(self, x: Value, out: Value) -> Value:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def vjp(self, grad: Value, out: Value, x: Value) -> tuple[Value]:  # type: ignore[override]
+    def vjp(self, grad: Value, out: Value, x: Value) -> tuple[Value]:
         return (grad * self.derivative(x, out),)
 
 
@@ -324,7 +339,7 @@ class Binary(Primitive):
     def grad_b(self, grad: Value, out: Value, a: Value, b: Value) -> Value:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def vjp(self, grad: Value, out: Value, a: Value, b: Value) -> tuple[Value | None, Value | None]:  # type: ignore[override]
+    def vjp(self, grad: Value, out: Value, a: Value, b: Value) -> tuple[Value | None, Value | None]:
         need_a, need_b = self.needs_input_grad
         grad_a = grad_b = None
         if need_a:  # then a is an array or a Tensor, never a Python number
@@ -431,7 +446,7 @@ class Maximum(Binary):
     r""":math:`y = \max(a, b)` elementwise;  :math:`\bar a = \bar y \, ([a > b] + \tfrac12 [a = b])`, and
     :math:`\bar b` the rest: a tie shares the gradient equally (the average of the one-sided derivatives)."""
 
-    ufunc = np.maximum
+    ufunc: ClassVar[Any] = np.maximum
 
     def share(self, a: Value, b: Value) -> Array:
         a, b = values(a), values(b)
@@ -580,7 +595,7 @@ class Linear(Primitive):
 class Neg(Primitive):
     r""":math:`y = -x`;  :math:`\bar x = -\bar y`."""
 
-    forward = staticmethod(np.negative)
+    forward: Callable[..., Any] = staticmethod(np.negative)
 
     def vjp(self, grad, out, x):
         return (-grad,)
@@ -678,7 +693,7 @@ class Cast(Primitive):
         return x.astype(self.dtype)
 
     def vjp(self, grad, out, x):
-        (dtype,) = self.saved
+        (dtype,) = self.context
         return (cast(grad, dtype),)
 
 
@@ -745,7 +760,7 @@ class Reduction(Primitive):
 
     def kept(self, out: Value, x_shape: tuple[int, ...]) -> Value:
         """The output with the reduced axes kept as 1, so that it broadcasts against the input."""
-        (axes,) = self.saved
+        (axes,) = self.context
         return out if self.keepdims else out.reshape(_kept_shape(x_shape, axes))
 
 
@@ -760,7 +775,7 @@ class Sum(Reduction):
         return np.sum(x, axis=self.axes(x), keepdims=self.keepdims)
 
     def vjp(self, grad, out, x):
-        return (expand_reduced(grad, _shape(x), self.saved[0], self.keepdims),)
+        return (expand_reduced(grad, _shape(x), self.context[0], self.keepdims),)
 
 
 class Mean(Reduction):
@@ -781,7 +796,7 @@ class Mean(Reduction):
 
     def vjp(self, grad, out, x):
         shape = _shape(x)
-        (axes,) = self.saved
+        (axes,) = self.context
         count = math.prod(shape[a] for a in axes)
         return (expand_reduced(grad / count, shape, axes, self.keepdims),)
 
@@ -790,7 +805,7 @@ class Max(Reduction):
     r""":math:`y = \max_{i \in \mathrm{axis}} x_i`;  :math:`\partial y/\partial x_i = [x_i = y] / k`, where
     :math:`k` counts the elements tied at the maximum: ties share the gradient equally."""
 
-    reduce = staticmethod(np.max)
+    reduce: Callable[..., Any] = staticmethod(np.max)
 
     def forward(self, x):
         x = np.asarray(x)
@@ -800,7 +815,7 @@ class Max(Reduction):
         return self.reduce(x, axis=axes, keepdims=self.keepdims)
 
     def vjp(self, grad, out, x):
-        (axes,) = self.saved
+        (axes,) = self.context
         hit = values(x) == values(self.kept(out, _shape(x)))
         share = hit / hit.sum(axis=axes, keepdims=True)
         return (expand_reduced(grad, _shape(x), axes, self.keepdims) * share,)
@@ -810,7 +825,7 @@ class Min(Max):
     r""":math:`y = \min_{i \in \mathrm{axis}} x_i`;  :math:`\partial y/\partial x_i = [x_i = y] / k`, ties
     sharing the gradient equally."""
 
-    reduce = staticmethod(np.min)
+    reduce: Callable[..., Any] = staticmethod(np.min)
 
 
 class LogSumExp(Reduction):
@@ -831,7 +846,7 @@ class LogSumExp(Reduction):
 
     def vjp(self, grad, out, x):
         shape = _shape(x)
-        return (expand_reduced(grad, shape, self.saved[0], self.keepdims) * exp(x - self.kept(out, shape)),)
+        return (expand_reduced(grad, shape, self.context[0], self.keepdims) * exp(x - self.kept(out, shape)),)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -854,6 +869,7 @@ class Softmax(Parametrized):
     """
 
     __slots__ = ("axis",)
+    axis: int
 
     @staticmethod
     def function(x: Any, axis: int) -> Array:
@@ -878,6 +894,7 @@ class LogSoftmax(Parametrized):
     """
 
     __slots__ = ("axis",)
+    axis: int
 
     @staticmethod
     def function(x: Any, axis: int) -> Array:
@@ -902,6 +919,7 @@ class Reshape(Parametrized):
     r""":math:`y = \mathrm{reshape}(x)`;  :math:`\bar x = \mathrm{reshape}(\bar y, \mathrm{shape}(x))`."""
 
     __slots__ = ("shape",)
+    shape: tuple[int, ...]
     grads_are_new = False  # a view of the upstream gradient
 
     def forward(self, x):
@@ -921,6 +939,7 @@ class Transpose(Parametrized):
     r""":math:`y = x^{\sigma}` (axes permuted by :math:`\sigma`);  :math:`\bar x = \bar y^{\sigma^{-1}}`."""
 
     __slots__ = ("axes",)
+    axes: tuple[int, ...] | None
     grads_are_new = False  # a view of the upstream gradient
 
     def forward(self, x):
@@ -935,7 +954,7 @@ class Transpose(Parametrized):
         return np.transpose(x, axes)
 
     def vjp(self, grad, out, x):
-        return (grad.T if self.axes is None else grad.transpose(self.saved[0]),)
+        return (grad.T if self.axes is None else grad.transpose(self.context[0]),)
 
 
 class Expand(Parametrized):
@@ -943,6 +962,7 @@ class Expand(Parametrized):
     the gradients of all copies of an element are summed. The result is a read-only view."""
 
     __slots__ = ("shape",)
+    shape: tuple[int, ...]
     grads_are_new = False  # the upstream gradient itself when nothing was stretched
 
     def forward(self, x):
@@ -971,6 +991,7 @@ class GetItem(Parametrized):
     twice, and then its gradients add up."""
 
     __slots__ = ("index",)
+    index: Any
 
     def forward(self, x):
         x = np.asarray(x)
@@ -1014,16 +1035,17 @@ class Concatenate(Parametrized):
     that :math:`x_k` occupies."""
 
     __slots__ = ("axis",)
+    axis: int
     grads_are_new = False  # views of the upstream gradient
 
     def forward(self, *xs):
         arrays = [np.asarray(x) for x in xs]
         _check_same_ndim_except(arrays, self.axis, "concatenate")
-        self.saved = (np.cumsum([0] + [x.shape[self.axis] for x in arrays]).tolist(),)
+        self.saved = (list(itertools.accumulate((x.shape[self.axis] for x in arrays), initial=0)),)
         return np.concatenate(arrays, axis=self.axis)
 
     def vjp(self, grad, out, *xs):
-        (bounds,) = self.saved
+        (bounds,) = self.context
         before = (slice(None),) * (self.axis % grad.ndim)
         return tuple(
             grad[(*before, slice(bounds[k], bounds[k + 1]))] if need else None
@@ -1036,6 +1058,7 @@ class Stack(Parametrized):
     position :math:`k` of that axis."""
 
     __slots__ = ("axis",)
+    axis: int
     grads_are_new = False  # views of the upstream gradient
 
     def forward(self, *xs):
@@ -1145,7 +1168,7 @@ class CrossEntropy(Loss):
         """softmax(logits) along the classes: from the forward's exponentials on arrays (no second exp), a
         node on Tensors."""
         if isinstance(logits, _PLAIN):
-            exp_shifted, sum_exp = self.saved  # type: ignore[misc]
+            exp_shifted, sum_exp = self.context
             return exp_shifted / sum_exp
         return softmax(logits, 1)
 
@@ -1187,7 +1210,7 @@ class BinaryCrossEntropyWithLogits(Loss):
 
     def vjp(self, grad, out, logits, target):
         need_z, need_y = self.needs_input_grad
-        g = self.upstream(grad, self.saved[0])
+        g = self.upstream(grad, self.context[0])
         return (
             unbroadcast(g * (sigmoid(logits) - target), _shape(logits)) if need_z else None,
             unbroadcast(-g * logits, _shape(target)) if need_y else None,
@@ -1221,7 +1244,7 @@ class BinaryCrossEntropy(Loss):
 
     def vjp(self, grad, out, probs, target):
         need_p, need_y = self.needs_input_grad
-        g = self.upstream(grad, self.saved[0])
+        g = self.upstream(grad, self.context[0])
         grad_p = grad_y = None
         if need_p:
             grad_p = unbroadcast(g * (probs - target) / maximum(probs * (1 - probs), self.EPS), _shape(probs))

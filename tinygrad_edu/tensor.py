@@ -855,6 +855,9 @@ class ReleasedTensor(Tensor):
 
     __slots__ = ("_dtype", "_ref", "_shape")
     _is_placeholder = True
+    _dtype: np.dtype
+    _ref: weakref.ref
+    _shape: tuple[int, ...]
 
     @staticmethod
     def _of(t: Tensor) -> ReleasedTensor:
@@ -871,8 +874,8 @@ class ReleasedTensor(Tensor):
         t = self._ref()
         return self if t is None else t
 
-    @property  # type: ignore[override]
-    def data(self) -> np.ndarray:
+    @property
+    def data(self) -> np.ndarray:  # type: ignore[override]  # read-only on purpose: the values are gone
         if self.name:
             what = repr(self.name)
         else:
