@@ -422,9 +422,11 @@ class Div(Binary):
 class Pow(Binary):
     r""":math:`y = a^b`;  :math:`\bar a = \bar y \, b\,a^{b-1}`, :math:`\bar b = \bar y \, a^b \ln a`.
 
-    :math:`b\,a^{b-1}` is taken as 0 where :math:`b = 0` (so :math:`x^0` has gradient 0 even at :math:`x = 0`),
-    and :math:`a^b \ln a` as 0 where :math:`a = 0` and :math:`b \ge 0` (its limit). These are PyTorch's
-    conventions; for :math:`a < 0` and non-integer :math:`b` the value is NaN, as in numpy.
+    :math:`b\,a^{b-1}` is taken as 0 where :math:`a = b = 0` (so :math:`x^0` has gradient 0 even at
+    :math:`x = 0`; elsewhere it is 0 at :math:`b = 0` already, and masking only the 0/0 point keeps its
+    derivative in :math:`b`, :math:`1/a`, for second order), and :math:`a^b \ln a` as 0 where :math:`a = 0`
+    and :math:`b \ge 0` (its limit). These are PyTorch's conventions; for :math:`a < 0` and non-integer
+    :math:`b` the value is NaN, as in numpy.
     """
 
     ufunc = np.power
@@ -433,7 +435,7 @@ class Pow(Binary):
         if isinstance(b, (int, float)):  # a Python-number exponent, the common case (x ** 2)
             return grad * (b * a ** (b - 1)) if b != 0 else grad * 0
         with np.errstate(divide="ignore", invalid="ignore"):
-            return grad * where(values(b) == 0, 0.0, b * a ** (b - 1))
+            return grad * where((values(a) == 0) & (values(b) == 0), 0.0, b * a ** (b - 1))
 
     def grad_b(self, grad, out, a, b):
         a_values = values(a)
