@@ -296,3 +296,19 @@ TestEngineFuzzReleasingEverything.settings = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
+
+
+def test_the_release_threshold_under_its_old_name_warns_and_still_applies(monkeypatch):
+    # tg.tensor.RELEASE_MIN_BYTES moved to tg.engine (issue 16): reads and assignments go to the engine's
+    monkeypatch.setattr(engine_module, "RELEASE_MIN_BYTES", engine_module.RELEASE_MIN_BYTES)
+    with pytest.warns(DeprecationWarning, match=r"moved to tinygrad_edu\.engine\.RELEASE_MIN_BYTES"):
+        assert tg.tensor.RELEASE_MIN_BYTES == 64 * 1024
+    with pytest.warns(DeprecationWarning, match=r"use tg\.engine\.RELEASE_MIN_BYTES"):
+        tg.tensor.RELEASE_MIN_BYTES = 0
+    assert engine_module.RELEASE_MIN_BYTES == 0
+    x = tg.Tensor(np.ones(4), requires_grad=True)
+    h = x * 2.0
+    (h * h).sum().backward()  # a 32-byte intermediate, released now that the threshold is 0
+    assert isinstance(h.grad_fn, ops.Mul) and h.grad_fn.args == ()
+    with pytest.raises(AttributeError, match="has no attribute 'NOT_A_NAME'"):
+        tg.tensor.NOT_A_NAME  # noqa: B018

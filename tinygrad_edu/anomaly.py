@@ -48,6 +48,7 @@ import weakref
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import FrameType
 from typing import Any, TypeVar
 
 import numpy as np
@@ -235,7 +236,7 @@ def creation_site() -> Site | None:
     innermost frame outside the engine (``tensor.py``, ``anomaly.py``) is used. Cheap: a walk up
     ``sys._getframe``, reading no source (the line's text is read only when a message is formatted).
     """
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     via: list[str] = []
     fallback: Site | None = None
     while frame is not None:
@@ -438,7 +439,9 @@ _records: dict[int, _Record] = {}  # id(tensor) -> record; entries leave with th
 
 
 def _fingerprint(a: np.ndarray) -> int:
-    return zlib.crc32(a if a.flags.c_contiguous else np.ascontiguousarray(a))
+    # ``.data``: the array's buffer as a memoryview (numpy's stubs declare ``ndarray.__buffer__`` only for
+    # Python >= 3.12, so the array itself does not type-check as a ``Buffer`` on 3.11); no copy.
+    return zlib.crc32((a if a.flags.c_contiguous else np.ascontiguousarray(a)).data)
 
 
 def _drop(key: int, ref: weakref.ref) -> None:
@@ -459,7 +462,7 @@ def record_node(node: Any, site: Site | None) -> None:
         if isinstance(data, np.ndarray) and data.dtype.kind in "biufc":
             arrays.append((position, weakref.ref(data), data.shape, _fingerprint(data)))
     key = id(node)
-    ref = weakref.ref(node, lambda r, key=key: _drop(key, r))
+    ref = weakref.ref(node, functools.partial(_drop, key))
     _records[key] = _Record(ref, site, arrays)
 
 

@@ -267,10 +267,15 @@ def make_configs(
                 batch_text = "full batch" if batch is None else f"batch {batch}"
                 label = f"{name.upper() if name in ('gd', 'sgd') else name} ({batch_text}"
                 label += f", lr {lr:g})" if len(lrs) > 1 else ")"
-                configs.append(
-                    train.Config(label, lambda p, f=OPTIMIZERS[name], lr=lr: f(p, lr), batch_size=batch, epochs=epochs)
-                )
+                configs.append(train.Config(label, _with_lr(OPTIMIZERS[name], lr), batch_size=batch, epochs=epochs))
     return configs
+
+
+def _with_lr(
+    make: Callable[[list[Tensor], float], optim.Optimizer], lr: float
+) -> Callable[[list[Tensor]], optim.Optimizer]:
+    """``make`` with the learning rate fixed: ``optimizer(params)``, what a ``train.Config`` takes."""
+    return lambda p: make(p, lr)
 
 
 # --------------------------------------------------------------------------------------------------------

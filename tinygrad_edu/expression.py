@@ -288,7 +288,8 @@ class _Checker:
         if isinstance(node, ast.Constant):
             return self.constant(node)
         if isinstance(node, ast.Name):
-            return self.name(node)
+            self.name(node)
+            return None  # a variable: not constant
         if isinstance(node, ast.UnaryOp):
             return self.unary(node)
         if isinstance(node, ast.BinOp):
@@ -465,6 +466,7 @@ class Expression:
 def _evaluate(node: ast.AST, leaves: Mapping[str, Tensor]) -> Tensor | float:
     """Evaluate a checked tree: constants stay Python floats (no extra graph nodes), folded in float64."""
     if isinstance(node, ast.Constant):
+        assert isinstance(node.value, int | float)  # the checker admitted numbers only
         return float(node.value)
     if isinstance(node, ast.Name):
         return leaves[node.id]

@@ -178,7 +178,16 @@ class _Labels(NamedTuple):
     bad: str | None = None  # the first non-finite prediction, "NaN at index 2"
 
 
-def _true_labels(arr: np.ndarray, fn: str) -> _Labels:
+class _TrueLabels(NamedTuple):
+    """Labels read from ``y_true`` (always present: non-finite targets raise) and the number of classes their
+    layout implies."""
+
+    labels: np.ndarray
+    n_classes: int | None  # columns of one-hot rows; None for labels
+    why: str  # where n_classes comes from, for messages
+
+
+def _true_labels(arr: np.ndarray, fn: str) -> _TrueLabels:
     """Class labels from labels (N,) or (N, 1) (integers, or floats with integer values) or one-hot /
     probability rows (N, C)."""
     if arr.ndim == 2 and arr.shape[1] > 1:
@@ -186,7 +195,7 @@ def _true_labels(arr: np.ndarray, fn: str) -> _Labels:
         if bad is not None:
             raise ValueError(f"{fn}: y_true holds {bad}; one-hot rows must be finite: remove or fix those samples")
         c = arr.shape[1]
-        return _Labels(np.argmax(arr, axis=1).astype(np.int64), c, f"y_true has one-hot rows of shape {arr.shape}")
+        return _TrueLabels(np.argmax(arr, axis=1).astype(np.int64), c, f"y_true has one-hot rows of shape {arr.shape}")
     if arr.ndim == 2:
         arr = arr[:, 0]
     if arr.ndim != 1:
@@ -194,7 +203,7 @@ def _true_labels(arr: np.ndarray, fn: str) -> _Labels:
             f"{fn}: y_true must be labels of shape (N,) or one-hot rows (N, C), got shape {arr.shape}; "
             "reshape it, e.g. y_true.reshape(-1)"
         )
-    return _Labels(_check_labels(arr, fn, "y_true"), None, "")
+    return _TrueLabels(_check_labels(arr, fn, "y_true"), None, "")
 
 
 def _pred_labels(arr: np.ndarray, fn: str, threshold: float) -> _Labels:

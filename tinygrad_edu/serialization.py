@@ -43,7 +43,7 @@ import json
 import os
 import zipfile
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -56,6 +56,9 @@ from .tensor import Tensor
 from .train._statedict import load_states, state_of
 from .train.fit import as_callbacks, as_conditions
 from .train.history import History, StopReason
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 __all__ = ["SerializationError", "save", "load", "save_checkpoint", "load_checkpoint", "FORMAT", "MAX_DEPTH"]
 
@@ -71,7 +74,7 @@ _MAX_JSON_DEPTH = 3 * MAX_DEPTH + 2
 
 _METADATA = "metadata.json"
 _TAG = "__tg__"  # marks encoded values in the JSON tree; user dict keys may not use it
-_DATACLASSES: dict[str, type] = {"History": History, "StopReason": StopReason}
+_DATACLASSES: dict[str, type[DataclassInstance]] = {"History": History, "StopReason": StopReason}
 _ARRAY_KINDS = "biufc"  # bool, signed and unsigned integers, floats, complex: what .npy holds without pickle
 
 

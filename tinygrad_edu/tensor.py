@@ -9,6 +9,9 @@ composite functions elsewhere are written with Tensor methods.
 
 from __future__ import annotations
 
+import sys
+import types
+import warnings
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -909,3 +912,40 @@ class ReleasedTensor(Tensor):
         if self.name is not None:
             extras.append(f"name={self.name!r}")
         return "ReleasedTensor(" + ", ".join(extras) + ")"
+
+
+# ----------------------------------------------------------------------------------------------------------
+# names that moved to tinygrad_edu.engine (issue 16); kept working, with a DeprecationWarning
+# ----------------------------------------------------------------------------------------------------------
+
+_MOVED_TO_ENGINE = ("RELEASE_MIN_BYTES",)
+
+
+def _warn_moved(name: str) -> None:
+    warnings.warn(
+        f"tinygrad_edu.tensor.{name} moved to tinygrad_edu.engine.{name}; use tg.engine.{name} (this alias goes "
+        "in a later release)",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+
+
+class _TensorModule(types.ModuleType):
+    """This module, forwarding reads *and* assignments of the moved names to the engine (an assignment to the
+    old name must still change what backward does, not set a value nobody reads)."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _MOVED_TO_ENGINE:
+            _warn_moved(name)
+            return getattr(_engine, name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _MOVED_TO_ENGINE:
+            _warn_moved(name)
+            setattr(_engine, name, value)
+        else:
+            super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _TensorModule

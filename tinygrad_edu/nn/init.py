@@ -126,7 +126,7 @@ def _fans(shape: Any, fn: str) -> tuple[int, int]:
         shape = tuple(shape)
     except TypeError:
         raise TypeError(f"{fn}: shape must be a tuple of ints such as (out, in), got {shape!r}") from None
-    if not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 0 for n in shape):
+    if not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) and int(n) >= 0 for n in shape):
         raise TypeError(f"{fn}: shape must be a tuple of ints >= 0 such as (out, in), got {shape!r}")
     if len(shape) < 2:
         raise ValueError(

@@ -40,7 +40,7 @@ def _check_betas(betas: Any) -> None:
     for i, beta in enumerate(betas):
         if isinstance(beta, bool) or not isinstance(beta, numbers.Real):
             raise TypeError(f"betas[{i}] must be a real number, got betas={tuple(betas)!r}; {_BETAS_FIX}")
-        if not 0.0 <= beta < 1.0:
+        if beta < 0.0 or not beta < 1.0:  # not in [0, 1), NaN included; numbers.Real promises only < and <=
             raise ValueError(f"betas[{i}] must be in [0, 1), got betas={tuple(betas)!r}; {_BETAS_FIX}")
 
 

@@ -364,7 +364,8 @@ class LambdaLR(LRScheduler):
         self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]]
     ) -> None:
         n_groups = len(_check_optimizer(optimizer, "LambdaLR").param_groups)
-        lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * n_groups
+        # whatever was passed, one entry per group; checked to be functions below
+        lambdas: list[Any] = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * n_groups
         if isinstance(lr_lambda, (list, tuple)) and len(lambdas) != n_groups:
             raise ValueError(
                 f"lr_lambda is a list of {len(lambdas)} functions but the optimiser has {n_groups} groups; pass one "
@@ -376,7 +377,7 @@ class LambdaLR(LRScheduler):
                     f"lr_lambda must be a function of the step t (or a list of them), got {fn!r}; pass e.g. "
                     "lr_lambda=lambda t: 0.95**t"
                 )
-        self.lr_lambdas = lambdas
+        self.lr_lambdas: list[Callable[[int], float]] = lambdas
         super().__init__(optimizer)
 
     _fix = "make lr_lambda return a finite factor >= 0 for every step t"

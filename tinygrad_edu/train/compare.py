@@ -98,7 +98,7 @@ class Problem:
     name: str = "problem"
 
 
-def _mean_std(values: Sequence[float]) -> tuple[float, float]:
+def _mean_std(values: Sequence[float | None]) -> tuple[float, float]:
     """Mean and sample standard deviation (ddof=1; 0 for a single value), ignoring None."""
     v = np.array([x for x in values if x is not None], dtype=np.float64)
     if v.size == 0:

@@ -278,6 +278,7 @@ class _Trainer:
         self.needs_closure = _needs_closure(state.optimizer)
         if not own_divergence:
             # a resumed fit (or a checkpoint taken during this one) finds the check fit added through the History
+            # a private attribute outside History's dataclass fields (so not in repr, asdict or saved files)
             state.history._fit_divergence = divergence  # type: ignore[attr-defined]
 
     # ---- hooks ------------------------------------------------------------------------------------------
@@ -354,7 +355,7 @@ class _Trainer:
             value, out, size = self._iteration(xb, yb)
             loss_sum += value * size
             n_seen += size
-            if keep_outputs and out is not None:
+            if keep_outputs and out is not None and yb is not None:  # fit refuses metrics without y
                 outputs.append(out)
                 targets.append(yb.data)
             self._callbacks("on_iteration_end")
@@ -430,6 +431,7 @@ class _Trainer:
     def _end_epoch(self, mean_loss: float, outputs: list[np.ndarray], targets: list[np.ndarray]) -> None:
         state, h = self.state, self.state.history
         loader = state.loader
+        train_out: np.ndarray | None
         if self.full_train_loss:
             train_loss, train_out = self._evaluate(loader.X, loader.y)
             train_true = loader.y

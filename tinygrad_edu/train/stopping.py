@@ -758,6 +758,8 @@ class Divergence(StopCondition):
         return None
 
     def _loss_at_initial_params(self, state: TrainState) -> float:
+        # on_train_begin takes the snapshot whenever the whole-set reference loss is still unknown
+        assert self._initial is not None, "Divergence: on_train_begin was not called"
         current = state.snapshot()
         state.restore(self._initial)
         try:

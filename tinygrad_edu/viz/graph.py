@@ -36,6 +36,7 @@ still available (``graph.source``, ``save_graph(..., format="dot")``) while rend
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 import os
@@ -51,6 +52,7 @@ import numpy as np
 from .. import engine
 from ..engine import pin
 from ..nn.module import Module
+from ..ops import Function
 from ..tensor import ReleasedTensor, Tensor
 
 __all__ = [
@@ -432,8 +434,7 @@ def _edge_labels_needed(name: str, inputs: tuple[Any, ...]) -> bool:
     return sum(_is_operand(x) for x in inputs) >= 2 and name not in _COMMUTATIVE
 
 
-def _op_label(t: Tensor) -> str:
-    op = t.grad_fn
+def _op_label(t: Tensor, op: Function) -> str:
     name, inputs = op.name, t.inputs
     attrs = dict(op.attributes())
     rows = [f"<B>{_esc(name)}</B>"]
@@ -534,23 +535,23 @@ def _module_path(module: Module) -> str | None:
 
 
 def _record(module: Module, start: int, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> None:
+    inputs, outputs = _tensors_in((args, kwargs)), _tensors_in(out)
     call = _Call(
         label=_module_label(module),
         path=_module_path(module),
         start=start,
         end=next(_clock),
-        inputs=[weakref.ref(t) for t in _tensors_in((args, kwargs))],
-        outputs=[weakref.ref(t) for t in _tensors_in(out)],
+        inputs=[weakref.ref(t) for t in inputs],
+        outputs=[weakref.ref(t) for t in outputs],
     )
-    for ref in call.inputs:
-        pin(ref())  # the engine keeps them after backward, so that the boxes can be drawn after backward too
-    for ref in call.outputs:
-        t = ref()
+    for x in inputs:
+        pin(x)  # the engine keeps them after backward, so that the boxes can be drawn after backward too
+    for t in outputs:
         pin(t)
         key = id(t)
         entry = _CALLS_BY_OUTPUT.get(key)
         if entry is None or entry[0]() is not t:
-            entry = (weakref.ref(t, lambda r, key=key: _forget(key, r)), [])
+            entry = (weakref.ref(t, functools.partial(_forget, key)), [])
             _CALLS_BY_OUTPUT[key] = entry
         entry[1].append(call)
 
@@ -596,14 +597,14 @@ class trace_modules:
 
     def __enter__(self) -> trace_modules:
         if trace_modules._depth == 0:
-            Module.__call__ = _traced_call  # type: ignore[method-assign]
+            Module.__call__ = _traced_call  # type: ignore[method-assign]  # patched on purpose, undone on exit
         trace_modules._depth += 1
         return self
 
     def __exit__(self, *exc: object) -> None:
         trace_modules._depth -= 1
         if trace_modules._depth == 0:
-            Module.__call__ = _ORIGINAL_CALL  # type: ignore[method-assign]
+            Module.__call__ = _ORIGINAL_CALL  # type: ignore[method-assign]  # the original, put back
 
 
 @dataclass
@@ -670,10 +671,11 @@ def _group_modules(tensors: list[Tensor]) -> _Modules:
     adopted = {c: _nearest_useful(c, useful) for c in set(groups.innermost.values()) if c not in groups.outputs}
     for key, call in list(groups.innermost.items()):
         if call in adopted:
-            if adopted[call] is None:
+            enclosing = adopted[call]
+            if enclosing is None:
                 del groups.innermost[key]
             else:
-                groups.innermost[key] = adopted[call]
+                groups.innermost[key] = enclosing
     for call in useful:
         groups.parent[call] = _nearest_useful(call, useful, strict=True)
     children = {p for p in groups.parent.values() if p is not None}
@@ -760,24 +762,26 @@ def _build(
     pic = _Picture(max_nodes)
     key_of = {id(t): f"t{i}" for i, t in enumerate(tensors)}
     arrays: dict[int, str] = {}
+    modules = groups if groups is not None else _Modules()  # no recorded calls: no tensor is in a box or frame
     for i, t in enumerate(tensors):
-        box = groups.box_of(t) if groups else None
-        cluster = groups.cluster_of(t) if groups else None
-        hidden = box is not None and not t.is_leaf and id(t) not in groups.outputs[box]
+        box = modules.box_of(t)
+        cluster = modules.cluster_of(t)
+        hidden = box is not None and not t.is_leaf and id(t) not in modules.outputs[box]
         if not hidden:
             pic.node(key_of[id(t)], _tensor_kind(t, root), _later(_tensor_label, t, show, order.get(id(t))), cluster)
-        if t.is_leaf:
+        op = t.grad_fn
+        if op is None:  # a leaf
             continue
         if box is not None:
-            target = f"m{groups.number[box]}"
-            pic.node(target, "module", _later(_module_box_label, box), groups.parent[box])
+            target = f"m{modules.number[box]}"
+            pic.node(target, "module", _later(_module_box_label, box), modules.parent[box])
             if not hidden:
                 pic.edge(target, key_of[id(t)], unique=True)
         else:
             target = f"op{i}"
-            pic.node(target, "op", _later(_op_label, t), cluster)
+            pic.node(target, "op", _later(_op_label, t, op), cluster)
             pic.edge(target, key_of[id(t)])
-        _input_edges(pic, t, target, box, key_of, arrays, show, groups)
+        _input_edges(pic, t, op, target, box, key_of, arrays, show, modules)
     return pic
 
 
@@ -788,24 +792,27 @@ def _later(fn: Callable[..., str], *args: Any) -> Callable[[], str]:
 def _input_edges(
     pic: _Picture,
     t: Tensor,
+    op: Function,
     target: str,
     box: _Call | None,
     key_of: dict[int, str],
     arrays: dict[int, str],
     show: _Show,
-    groups: _Modules | None,
+    groups: _Modules,
 ) -> None:
-    """Edges from the operands of ``t``'s op to ``target`` (the op, or the module box that swallowed it)."""
-    op = t.grad_fn
+    """Edges from the operands of ``t``'s op (``op``) to ``target`` (the op, or the module box that swallowed
+    it)."""
     inputs = t.inputs
     names = _arg_names(op.name, inputs) if box is None and _edge_labels_needed(op.name, inputs) else None
     for j, (x, need) in enumerate(zip(inputs, op.needs_input_grad, strict=True)):
         if isinstance(x, Tensor):
             if box is not None and not x.is_leaf and groups.innermost.get(id(x)) is box:
                 continue  # computed inside the same box: not drawn (the box's parameters are)
-            inner = groups.box_of(x) if groups else None
-            hidden = inner is not None and not x.is_leaf and id(x) not in groups.outputs[inner]
-            src = f"m{groups.number[inner]}" if hidden else key_of[id(x)]
+            inner = groups.box_of(x)
+            if inner is not None and not x.is_leaf and id(x) not in groups.outputs[inner]:  # hidden in its box
+                src = f"m{groups.number[inner]}"
+            else:
+                src = key_of[id(x)]
         elif isinstance(x, np.ndarray):
             if id(x) not in arrays:
                 arrays[id(x)] = f"c{len(arrays)}"

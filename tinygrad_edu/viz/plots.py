@@ -122,16 +122,17 @@ def _matplotlib() -> Any:
     return matplotlib
 
 
-_inline_figure_class: type | None = None
+_inline_figure_class: type[Figure] | None = None
 
 
-def _figure_class() -> type:
+def _figure_class() -> type[Figure]:
     """:class:`InlineFigure`, defined the first time a picture is drawn (matplotlib is imported then)."""
     global _inline_figure_class
     if _inline_figure_class is None:
-        mpl = _matplotlib()
+        _matplotlib()  # ImportError with the install hint if matplotlib is missing
+        from matplotlib.figure import Figure
 
-        class InlineFigure(mpl.figure.Figure):
+        class InlineFigure(Figure):
             """A matplotlib ``Figure`` that Jupyter shows inline as the last value of a cell.
 
             Made without pyplot, it is not in pyplot's list of open figures, so Jupyter's inline backend does
@@ -205,10 +206,8 @@ def _colours(n: int) -> list[Any]:
     """Distinct colours: tab10, then tab20, then evenly spaced samples of a perceptual colour map."""
     import matplotlib
 
-    if n <= 10:
-        return list(matplotlib.colormaps["tab10"].colors[:n])
-    if n <= 20:
-        return list(matplotlib.colormaps["tab20"].colors[:n])
+    if n <= 20:  # the colour lists of the tab10 and tab20 colour maps
+        return matplotlib.color_sequences["tab10" if n <= 10 else "tab20"][:n]
     return [matplotlib.colormaps["turbo"](t) for t in np.linspace(0.05, 0.95, n)]
 
 
@@ -271,8 +270,8 @@ def _set_log_y(axis: Axes, values: Sequence[np.ndarray], fn: str, what: str, log
     """Logarithmic y axis when asked for and possible; warn (and stay linear) when nothing is positive."""
     if not log:
         return
-    finite = [v[np.isfinite(v)] for v in values]
-    finite = np.concatenate(finite) if finite else np.array([])
+    pieces = [v[np.isfinite(v)] for v in values]
+    finite = np.concatenate(pieces) if pieces else np.array([])
     if finite.size and not (finite > 0).any():
         warnings.warn(
             f"{fn}: every {what} is <= 0, which a log scale cannot show; drawn on a linear scale (pass log=False "
@@ -300,7 +299,8 @@ def _check_smooth(smooth: Any, fn: str) -> int:
         return 0
     if isinstance(smooth, bool) or not isinstance(smooth, numbers.Integral) or smooth < 1:
         raise ValueError(f"{fn}: smooth must be None or a window of at least 1 iteration (an int), got {smooth!r}")
-    return int(smooth) if smooth > 1 else 0
+    window = int(smooth)
+    return window if window > 1 else 0
 
 
 def _named_histories(histories: Any, fn: str) -> list[tuple[str, History]]:
@@ -311,6 +311,7 @@ def _named_histories(histories: Any, fn: str) -> list[tuple[str, History]]:
             f"spread over seeds; to draw one seed per configuration pass {{name: result[name][0] for name in "
             f"result.configs}}"
         )
+    items: list[tuple[Any, Any]]  # (label, value): labels made str and values checked to be Histories below
     if isinstance(histories, History):
         items = [(histories.name, histories)]
     elif isinstance(histories, Mapping):
@@ -722,7 +723,8 @@ def _history_path(name: str, h: History, params: ParamSpec, fn: str) -> tuple[np
         if len(sizes) == 1:
             params = next(iter(sizes))  # checked below: it must have 2 elements
         elif len(sizes) == 2 and all(s == 1 for s in sizes.values()):
-            params = tuple(sizes)
+            x_name, y_name = sizes
+            params = (x_name, y_name)
         else:
             raise ValueError(f"{fn}: which two numbers of History {name!r} are x and y? It recorded {recorded}; {how}")
     if isinstance(params, str):
@@ -761,8 +763,8 @@ def _history_path(name: str, h: History, params: ParamSpec, fn: str) -> tuple[np
     else:
         raise ValueError(f"{fn}: params must be None, 'name' or a pair of them, got {params!r}; {how}")
     columns = [np.array([np.ravel(s)[i] for s in h.params[p]], dtype=np.float64) for p, i in picks]
-    labels = tuple(_element_label(p, i % sizes[p], shapes[p]) for p, i in picks)
-    return np.stack(columns, axis=1), labels  # type: ignore[return-value]
+    x_label, y_label = (_element_label(p, i % sizes[p], shapes[p]) for p, i in picks)  # picks holds 2 entries
+    return np.stack(columns, axis=1), (x_label, y_label)
 
 
 def _element_label(param: str, flat: int, shape: tuple[int, ...]) -> str:
