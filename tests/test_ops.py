@@ -120,36 +120,73 @@ class Unary(NamedTuple):
     forward: Callable[[np.ndarray], np.ndarray]
     derivative: Callable[[np.ndarray], np.ndarray]  # dy/dx, hand-derived
     domain: str
+    second: Callable[[np.ndarray], np.ndarray]  # d2y/dx2, hand-derived (tests/test_second_order.py checks it)
+
+
+def _zero(x: np.ndarray) -> np.ndarray:
+    """The second derivative of an op that is linear (or piecewise linear, away from its kinks)."""
+    return np.zeros_like(x, dtype=np.float64)
+
+
+def _sigmoid2(x: np.ndarray) -> np.ndarray:
+    s = _sigmoid(x)
+    return s * (1 - s) * (1 - 2 * s)
+
+
+def _tanh2(x: np.ndarray) -> np.ndarray:
+    t = np.tanh(x)
+    return -2 * t * (1 - t**2)
 
 
 UNARY = [
-    Unary("neg", lambda t: -t, np.negative, lambda x: np.full_like(x, -1.0), "real"),
-    Unary("exp", lambda t: t.exp(), np.exp, np.exp, "real"),  # d e^x = e^x
-    Unary("log", lambda t: t.log(), np.log, lambda x: 1 / x, "positive"),
-    Unary("sqrt", lambda t: t.sqrt(), np.sqrt, lambda x: 1 / (2 * np.sqrt(x)), "positive"),
-    Unary("abs", lambda t: t.abs(), np.abs, np.sign, "nonkink"),
-    Unary("relu", lambda t: t.relu(), lambda x: np.maximum(x, 0), lambda x: (x > 0) * 1.0, "nonkink"),
-    Unary("sigmoid", lambda t: t.sigmoid(), _sigmoid, lambda x: _sigmoid(x) * (1 - _sigmoid(x)), "real"),
-    Unary("tanh", lambda t: t.tanh(), np.tanh, lambda x: 1 - np.tanh(x) ** 2, "real"),
-    Unary("x**3", lambda t: t**3, lambda x: x**3, lambda x: 3 * x**2, "real"),
-    Unary("x**0.5", lambda t: t**0.5, np.sqrt, lambda x: 0.5 * x**-0.5, "positive"),
-    Unary("x**-2", lambda t: t**-2, lambda x: x**-2.0, lambda x: -2 * x**-3.0, "nonzero"),
-    Unary("2**x", lambda t: 2**t, lambda x: 2.0**x, lambda x: 2.0**x * np.log(2), "real"),  # d a^x = a^x ln a
-    Unary("x+2.5", lambda t: t + 2.5, lambda x: x + 2.5, np.ones_like, "real"),
-    Unary("2.5+x", lambda t: 2.5 + t, lambda x: 2.5 + x, np.ones_like, "real"),
-    Unary("x-2.5", lambda t: t - 2.5, lambda x: x - 2.5, np.ones_like, "real"),
-    Unary("2-x", lambda t: 2 - t, lambda x: 2 - x, lambda x: np.full_like(x, -1.0), "real"),
-    Unary("x*3", lambda t: t * 3, lambda x: x * 3, lambda x: np.full_like(x, 3.0), "real"),
-    Unary("-1.5*x", lambda t: -1.5 * t, lambda x: -1.5 * x, lambda x: np.full_like(x, -1.5), "real"),
-    Unary("x/3", lambda t: t / 3, lambda x: x / 3, lambda x: np.full_like(x, 1 / 3), "real"),
-    Unary("1/x", lambda t: 1 / t, lambda x: 1 / x, lambda x: -1 / x**2, "nonzero"),
-    Unary("clip", lambda t: t.clip(LO, HI), lambda x: np.clip(x, LO, HI), lambda x: (x >= LO) & (x <= HI), "grid"),
-    Unary("clip_lo", lambda t: t.clip(LO, None), lambda x: np.maximum(x, LO), lambda x: x >= LO, "grid"),
-    Unary("clip_hi", lambda t: t.clip(None, HI), lambda x: np.minimum(x, HI), lambda x: x <= HI, "grid"),
-    Unary("clamp_0", lambda t: t.clamp(0.0, None), lambda x: np.maximum(x, 0), lambda x: x >= 0, "nonkink"),
-    Unary("x.maximum(c)", lambda t: t.maximum(1 / 32), lambda x: np.maximum(x, 1 / 32), lambda x: x > 1 / 32, "grid"),
+    Unary("neg", lambda t: -t, np.negative, lambda x: np.full_like(x, -1.0), "real", _zero),
+    Unary("exp", lambda t: t.exp(), np.exp, np.exp, "real", np.exp),  # d e^x = e^x
+    Unary("log", lambda t: t.log(), np.log, lambda x: 1 / x, "positive", lambda x: -1 / x**2),
+    Unary("sqrt", lambda t: t.sqrt(), np.sqrt, lambda x: 1 / (2 * np.sqrt(x)), "positive", lambda x: -1 / (4 * x**1.5)),
+    Unary("abs", lambda t: t.abs(), np.abs, np.sign, "nonkink", _zero),
+    Unary("relu", lambda t: t.relu(), lambda x: np.maximum(x, 0), lambda x: (x > 0) * 1.0, "nonkink", _zero),
+    Unary("sigmoid", lambda t: t.sigmoid(), _sigmoid, lambda x: _sigmoid(x) * (1 - _sigmoid(x)), "real", _sigmoid2),
+    Unary("tanh", lambda t: t.tanh(), np.tanh, lambda x: 1 - np.tanh(x) ** 2, "real", _tanh2),
+    Unary("x**3", lambda t: t**3, lambda x: x**3, lambda x: 3 * x**2, "real", lambda x: 6 * x),
+    Unary("x**0.5", lambda t: t**0.5, np.sqrt, lambda x: 0.5 * x**-0.5, "positive", lambda x: -0.25 * x**-1.5),
+    Unary("x**-2", lambda t: t**-2, lambda x: x**-2.0, lambda x: -2 * x**-3.0, "nonzero", lambda x: 6 * x**-4.0),
     Unary(
-        "minimum(c,x)", lambda t: tg.minimum(1 / 32, t), lambda x: np.minimum(x, 1 / 32), lambda x: x < 1 / 32, "grid"
+        "2**x",
+        lambda t: 2**t,
+        lambda x: 2.0**x,
+        lambda x: 2.0**x * np.log(2),
+        "real",
+        lambda x: 2.0**x * np.log(2) ** 2,
+    ),  # d a^x = a^x ln a
+    Unary("x+2.5", lambda t: t + 2.5, lambda x: x + 2.5, np.ones_like, "real", _zero),
+    Unary("2.5+x", lambda t: 2.5 + t, lambda x: 2.5 + x, np.ones_like, "real", _zero),
+    Unary("x-2.5", lambda t: t - 2.5, lambda x: x - 2.5, np.ones_like, "real", _zero),
+    Unary("2-x", lambda t: 2 - t, lambda x: 2 - x, lambda x: np.full_like(x, -1.0), "real", _zero),
+    Unary("x*3", lambda t: t * 3, lambda x: x * 3, lambda x: np.full_like(x, 3.0), "real", _zero),
+    Unary("-1.5*x", lambda t: -1.5 * t, lambda x: -1.5 * x, lambda x: np.full_like(x, -1.5), "real", _zero),
+    Unary("x/3", lambda t: t / 3, lambda x: x / 3, lambda x: np.full_like(x, 1 / 3), "real", _zero),
+    Unary("1/x", lambda t: 1 / t, lambda x: 1 / x, lambda x: -1 / x**2, "nonzero", lambda x: 2 / x**3),
+    Unary(
+        "clip", lambda t: t.clip(LO, HI), lambda x: np.clip(x, LO, HI), lambda x: (x >= LO) & (x <= HI), "grid", _zero
+    ),
+    Unary("clip_lo", lambda t: t.clip(LO, None), lambda x: np.maximum(x, LO), lambda x: x >= LO, "grid", _zero),
+    Unary("clip_hi", lambda t: t.clip(None, HI), lambda x: np.minimum(x, HI), lambda x: x <= HI, "grid", _zero),
+    Unary("clamp_0", lambda t: t.clamp(0.0, None), lambda x: np.maximum(x, 0), lambda x: x >= 0, "nonkink", _zero),
+    Unary(
+        "x.maximum(c)",
+        lambda t: t.maximum(1 / 32),
+        lambda x: np.maximum(x, 1 / 32),
+        lambda x: x > 1 / 32,
+        "grid",
+        _zero,
+    ),
+    Unary(
+        "minimum(c,x)",
+        lambda t: tg.minimum(1 / 32, t),
+        lambda x: np.minimum(x, 1 / 32),
+        lambda x: x < 1 / 32,
+        "grid",
+        _zero,
     ),
 ]
 

@@ -159,7 +159,7 @@ class GraphNode:
     constants such as Python numbers), ``_retains_grad`` whether a non-leaf keeps its ``.grad``.
     """
 
-    __slots__ = ("__weakref__", "_inputs", "_op", "_retains_grad", "data", "grad", "name", "requires_grad")
+    __slots__ = ("__weakref__", "_inputs", "_op", "_retains_grad", "_walk", "data", "grad", "name", "requires_grad")
     #: True for the placeholder a released graph keeps of a tensor (``tensor.ReleasedTensor``)
     _is_placeholder: ClassVar[bool] = False
     data: np.ndarray
@@ -169,6 +169,7 @@ class GraphNode:
     _op: ops.Function | None
     _inputs: tuple[Any, ...] | None
     _retains_grad: bool
+    _walk: object  # the stamp of the last graph walk that reached this node (see consumer_counts)
 
     def _constant(self, data: np.ndarray) -> GraphNode:  # pragma: no cover - Tensor implements it
         """A new leaf of this class holding ``data`` (a seed gradient under ``create_graph``)."""
@@ -183,6 +184,12 @@ class GraphNode:
 # the graph walk: who consumes whom, and an order where every consumer comes first
 # --------------------------------------------------------------------------------------------------------
 
+# Passes in several threads take turns: they may share leaves (a model's parameters), whose .grad they add
+# to, and walks in several threads would stamp the same nodes.
+# Reentrant, so that a pass may start another (tg.grad inside a closure inside a backward, say).
+_pass_lock = threading.RLock()
+
+
 _RELEASED_MESSAGE = (
     "trying to backward through the graph a second time (or to use it after it was freed): the saved "
     "arrays of {op} were released by the first backward. Pass retain_graph=True to the first backward() "
@@ -191,38 +198,48 @@ _RELEASED_MESSAGE = (
 
 
 def consumer_counts(root: GraphNode, *, released_ok: bool = False) -> dict[GraphNode, int]:
-    """For ``root`` and every node that a gradient from it reaches: how many graph edges lead out of the node
-    towards ``root`` (its consumers; 0 for ``root``). Iterative, so depth is no limit.
+    """The nodes that a gradient from ``root`` reaches through two or more graph edges, with their number of
+    consumers (edges that lead out of the node towards ``root``). Every other node reached has exactly one
+    consumer (``root`` none). Iterative, so depth is no limit.
+
+    Only the shared nodes are listed because they are few: in a chain of a million ops there are none, and a
+    dictionary of every node would cost 80 MB and, at 2x10^5 nodes, 15% of backward's time
+    (benchmarks/run.py's deep_chain). Which nodes this walk has already reached is marked on the nodes instead,
+    with a stamp of the walk's own (``_walk``): nothing to clean up after an error, and a walk that starts
+    while another pass runs (a pass nested in a rule) stamps with its own token once the outer walk is over.
 
     Raises RuntimeError if part of the graph was released by an earlier backward pass, unless ``released_ok``
     (reading the structure only, as :func:`backward_order` does).
     """
-    counts = {root: 0}
+    shared: dict[GraphNode, int] = {}
+    stamp = object()  # this walk's own
+    root._walk = stamp
     stack = [root]
-    while stack:
-        node = stack.pop()
-        op = node._op
-        if op is None:
-            continue
-        if op.saved is None and not released_ok:
-            raise RuntimeError(_RELEASED_MESSAGE.format(op=type(op).__name__))
-        # the node builder made them equally long (zip's strict= keyword costs measurably on this per-node path)
-        for x, need in zip(node._inputs, op.needs_input_grad):  # type: ignore[arg-type]  # noqa: B905
-            if need:
-                if x in counts:
-                    counts[x] += 1
-                else:  # the first edge into x: walk on from it
-                    counts[x] = 1
-                    stack.append(x)
-    return counts
+    with _pass_lock:  # two walks in two threads must not stamp the same nodes at once
+        while stack:
+            node = stack.pop()
+            op = node._op
+            if op is None:
+                continue
+            if op.saved is None and not released_ok:
+                raise RuntimeError(_RELEASED_MESSAGE.format(op=type(op).__name__))
+            # the node builder made them equally long (zip's strict= keyword costs measurably on this per-node path)
+            for x, need in zip(node._inputs, op.needs_input_grad):  # type: ignore[arg-type]  # noqa: B905
+                if need:
+                    if x._walk is not stamp:  # the first edge into x: walk on from it
+                        x._walk = stamp
+                        stack.append(x)
+                    else:
+                        shared[x] = shared.get(x, 1) + 1
+    return shared
 
 
 def topological_order(root: GraphNode, counts: dict[GraphNode, int]) -> Iterator[GraphNode]:
-    """Kahn's algorithm: yield the nodes that ``counts`` lists, each after all of its consumers.
+    """Kahn's algorithm: yield the nodes that a gradient from ``root`` reaches, each after all of its consumers.
 
-    A node becomes ready when the last of its consumers has been yielded (its count, which this consumes, drops
-    to 0); ready nodes wait on a LIFO stack, so a chain is followed to its end before a branch. A node's inputs
-    are read before it is yielded: the caller may then release its links.
+    ``counts`` is :func:`consumer_counts`'s (which this consumes). A node becomes ready when the last of its
+    consumers has been yielded; ready nodes wait on a LIFO stack, so a chain is followed to its end before a
+    branch. A node's inputs are read before it is yielded: the caller may then release its links.
     """
     ready = [root]
     while ready:
@@ -231,10 +248,12 @@ def topological_order(root: GraphNode, counts: dict[GraphNode, int]) -> Iterator
         if op is not None:
             for x, need in zip(node._inputs, op.needs_input_grad):  # type: ignore[arg-type]  # noqa: B905
                 if need:
-                    left = counts[x] - 1
-                    counts[x] = left
-                    if not left:
-                        ready.append(x)
+                    if x in counts:  # shared: ready after its last consumer
+                        left = counts[x] - 1
+                        counts[x] = left
+                        if left:
+                            continue
+                    ready.append(x)
         yield node
 
 
@@ -249,10 +268,6 @@ def backward_order(root: GraphNode) -> list[GraphNode]:
 # --------------------------------------------------------------------------------------------------------
 # the backward pass
 # --------------------------------------------------------------------------------------------------------
-
-# Passes in several threads take turns: they may share leaves (a model's parameters), whose .grad they add to.
-# Reentrant, so that a pass may start another (tg.grad inside a closure inside a backward, say).
-_pass_lock = threading.RLock()
 
 
 def seed_gradient(root: GraphNode, grad: Any, create_graph: bool) -> Any:
@@ -334,8 +349,9 @@ def _propagate(
     ready = [(root, seed, False)]
     while ready:
         node, g, owned = ready.pop()
-        if g.dtype != node.data.dtype:
-            g, owned = ops.cast(g, node.data.dtype), True
+        dtype = node.data.dtype
+        if g.dtype is not dtype and g.dtype != dtype:  # numpy shares one dtype object per type: `is` decides cheaply
+            g, owned = ops.cast(g, dtype), True
         op = node._op
         if capture is not None:
             if id(node) in capture:
@@ -348,7 +364,11 @@ def _propagate(
         # the rule gets Tensors when the gradient must be differentiable, else the arrays the forward received.
         # One and two arguments are spelled out: CPython 3.11 runs a call with *args through its slow generic
         # path (callgrind, benchmarks/op_overhead.py's chain: 1,350 more instructions per op, 4% of an op).
-        out, args = (node, inputs) if create_graph else (node.data, op.args)
+        out: Any
+        if create_graph:
+            out, args = node, inputs
+        else:
+            out, args = node.data, op.args
         if len(args) == 2:
             input_grads = op.vjp(g, out, args[0], args[1])
         elif len(args) == 1:
@@ -370,14 +390,15 @@ def _propagate(
                 continue
             if gx is None:
                 raise RuntimeError(f"{_rule_name(op)} returned None for an input that requires grad")
-            left = counts[x] - 1
-            if left:  # more consumers of x will deliver: keep the partial sum
+            if counts and x in counts:  # x has several consumers (in a chain none has: no lookup)
+                left = counts[x] - 1
                 counts[x] = left
-                earlier = partial.get(x)
-                partial[x] = gx if earlier is None else earlier + gx
-            elif x in partial:  # the last of several consumers: x's gradient is complete
-                ready.append((x, partial.pop(x) + gx, True))
-            else:  # the only consumer (in a chain, always)
+                if left:  # more of them will deliver: keep the partial sum
+                    earlier = partial.get(x)
+                    partial[x] = gx if earlier is None else earlier + gx
+                else:  # the last one: x's gradient is complete
+                    ready.append((x, partial.pop(x) + gx, True))
+            else:  # the only consumer
                 ready.append((x, gx, new))
         if not retain_graph:  # free what the rule needed; links to large intermediates become weak
             op.saved, op.args = None, ()

@@ -240,7 +240,7 @@ def _record(
         site = _anomaly.creation_site()
         _anomaly.check_forward(op, inputs, out, site)
     t = _new_object(Tensor)  # Tensor._make, written out: this is the hottest line of the engine
-    t.data, t.grad, t.name, t._retains_grad = out, None, None, False
+    t.data, t.grad, t.name, t._retains_grad, t._walk = out, None, None, False, None
     if True in needs and _grad_mode.enabled:
         op.needs_input_grad, op.args = needs, args
         t.requires_grad, t._op, t._inputs = True, op, inputs
@@ -301,6 +301,7 @@ class Tensor(GraphNode):
         self._op: ops.Function | None = None
         self._inputs: tuple[Any, ...] | None = None
         self._retains_grad = False
+        self._walk = None
         if requires_grad:
             self.requires_grad_(True)
 
@@ -315,6 +316,7 @@ class Tensor(GraphNode):
         t._op = op
         t._inputs = inputs
         t._retains_grad = False
+        t._walk = None
         return t
 
     def _constant(self, data: np.ndarray) -> Tensor:
@@ -867,7 +869,7 @@ class ReleasedTensor(Tensor):
         """The placeholder of ``t``: a weak reference to it and its place in the graph."""
         ghost = _new_object(ReleasedTensor)
         ghost.grad, ghost.name, ghost.requires_grad = None, t.name, t.requires_grad
-        ghost._op, ghost._inputs, ghost._retains_grad = t._op, t._inputs, False
+        ghost._op, ghost._inputs, ghost._retains_grad, ghost._walk = t._op, t._inputs, False, None
         data = t.data
         ghost._shape, ghost._dtype, ghost._ref = data.shape, data.dtype, weakref.ref(t)
         return ghost
