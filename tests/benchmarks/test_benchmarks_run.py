@@ -33,6 +33,13 @@ def test_op_overhead_runs_every_implementation(capsys):
     assert "us/op" in capsys.readouterr().out
 
 
+def test_op_rules_times_every_case(capsys):
+    results = _main("op_rules.py")(["--repeats", "1"])
+    assert {"ce", "bce_logits", "sigmoid", "linear", "softmax"} <= set(results)
+    assert all(us > 0 for us in results.values())
+    assert "(512, 200) float64 batch" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("params", [1000])
 def test_optim_step_runs_every_optimiser(params, capsys):
     results = _main("optim_step.py")(["--params", str(params), "--tensors", "2", "--repeats", "2"])
