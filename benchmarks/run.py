@@ -744,24 +744,30 @@ marks as not met. The commands are given so that you can repeat them.
     tinygrad_edu: on this machine PyTorch does not meet these targets either.
 - **op_overhead.** Per op of the chain the engine executes about 33,000 machine instructions (`valgrind
   --tool=callgrind` on a 2,000-op chain with `PYTHONHASHSEED=0`, the difference between 2 and 6 repetitions
-  divided by the number of ops). numpy itself spends about 0.43 microseconds per call on a 16-element array,
+  divided by the number of ops). The redesign around one differentiable table of derivatives (issue 16)
+  added 1.9% to that count (forward 22,388 -> 23,001, backward 15,346 -> 15,434 instructions per op of a
+  200-op chain kept alive: the rules run through their bases' `vjp`, and each node holds its op's
+  arguments and the walk's stamp). numpy itself spends about 0.43 microseconds per call on a 16-element array,
   and an op makes one call forward and up to three backward: the numpy floor's 1.0 microseconds per op. The
   rest is the interpreter running the engine (creating the op and the result tensor, the backward loop's
   bookkeeping) and Python's cyclic garbage collector, which walks the live graph nodes (a tensor, an op and a
   tuple of inputs per op): the chain's forward pass takes 2.0 to 2.3 microseconds per op with the collector on
   and 1.6 to 1.8 with `gc.disable()` around it, while backward takes 1.8 to 2.0 either way. PyTorch does the
-  same bookkeeping in C++, outside the collector's reach. In the run in the table, 0.6x of PyTorch's cost is
-  3.6 microseconds per op and the engine took 4.0: about what the collector costs.
-- **deep_chain.** The engine's backward does the same work per op at every depth, since each node keeps its
-  own consumer count (`Tensor._consumers`). Before, the counts lived in a dictionary keyed by `id(node)`: at
-  10<sup>6</sup> ops a million entries and a million integer keys, each lookup reading memory away from the
-  node itself, and backward took 1.9 microseconds per op at 10<sup>4</sup> ops against 2.7 at
-  10<sup>6</sup>. What the ratio measures still moves with the machine, because 10<sup>6</sup> nodes (466 MB)
-  do not fit in any cache. On 2026-11-26 one full run of the suite gave 1.31x, with the numpy floor's own
-  backward at 1.24x in that run; `python benchmarks/run.py --only deep_chain --runs 3` minutes later gave
-  1.06x, and that day's table 0.93x (the floor 1.04x); the run in today's table gives 0.85x (the floor
-  1.08x). The forward pass gets slower per op in deep graphs (the fwd + bwd rows): the garbage collector's
-  full collections walk every live node, which PyTorch's graphs pay for too.
+  same bookkeeping in C++, outside the collector's reach. In the run of 2026-11-26, 0.6x of PyTorch's cost was
+  3.6 microseconds per op and the engine took 4.0: about what the collector costs (in the table above, on a
+  busier machine: 4.3 against 5.2).
+- **deep_chain.** The engine's backward does the same work per op at every depth, because its walk keeps no
+  entry per node: `tg.engine.consumer_counts` lists only the nodes with two or more consumers (none in a
+  chain) and marks the nodes it has reached with a stamp of its own. A dictionary entry per node cost, in the
+  engine's redesign (issue 16) before this was settled, 80 MB at 10<sup>6</sup> ops and 12 to 15% of
+  backward's time at 2x10<sup>5</sup>; earlier still, counts in a dictionary keyed by `id(node)` made backward
+  take 1.9 microseconds per op at 10<sup>4</sup> ops against 2.7 at 10<sup>6</sup>. What the ratio measures
+  still moves with the machine, because 10<sup>6</sup> nodes (480 MB) do not fit in any cache. On 2026-11-26
+  one full run of the suite gave 1.31x, with the numpy floor's own backward at 1.24x in that run; `python
+  benchmarks/run.py --only deep_chain --runs 3` minutes later gave 1.06x, and that day's table 0.93x (the
+  floor 1.04x); on 2026-12-07 a table gave 0.85x (the floor 1.08x), and the one above 0.98x (the floor 1.03x).
+  The forward pass gets slower per op in deep graphs (the fwd + bwd rows): the garbage collector's full
+  collections walk every live node, which PyTorch's graphs pay for too.
 - **logreg_gd** (2026-12-07, an AMD EPYC machine, where the table's run gave 1.15x). The same workload run
   four times in turns, the code before issue 15 and after it (`python benchmarks/run.py --only logreg_gd`):
   0.83x and 1.10x before, 0.98x and 0.99x after, so the spread between runs on this shared machine is larger
