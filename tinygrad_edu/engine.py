@@ -362,7 +362,7 @@ def _propagate(
             continue
         inputs: tuple[Any, ...] = node._inputs  # type: ignore[assignment]
         # the rule gets Tensors when the gradient must be differentiable, else the arrays the forward received.
-        # One and two arguments are spelled out: CPython 3.11 runs a call with *args through its slow generic
+        # One to three arguments are spelled out: CPython 3.11 runs a call with *args through its slow generic
         # path (callgrind, benchmarks/op_overhead.py's chain: 1,350 more instructions per op, 4% of an op).
         out: Any
         if create_graph:
@@ -373,6 +373,8 @@ def _propagate(
             input_grads = op.vjp(g, out, args[0], args[1])
         elif len(args) == 1:
             input_grads = op.vjp(g, out, args[0])
+        elif len(args) == 3:  # nn.Linear's fused op with its bias
+            input_grads = op.vjp(g, out, args[0], args[1], args[2])
         else:
             input_grads = op.vjp(g, out, *args)
         if len(input_grads) != len(inputs):
@@ -431,14 +433,19 @@ def _accumulate_into(node: GraphNode, g: Any, owned: bool) -> None:
             f"a backward pass produced a gradient of shape {g.shape} for a tensor of shape {node.data.shape}; "
             "the rule of the op that consumed it must reduce its gradient to the input's shape (unbroadcast)"
         )
-    if isinstance(g, GraphNode) or isinstance(node.grad, GraphNode):  # create_graph: gradients are Tensors
-        node.grad = g if node.grad is None else node.grad + g
-    elif node.grad is not None:
-        node.grad = node.grad + g.astype(node.data.dtype, copy=False)
-    elif owned and type(g) is np.ndarray and g.strides == node.data.strides and g.flags.writeable:
-        node.grad = g
-    else:
-        node.grad = np.empty_like(node.data)  # the tensor's own memory layout: updates stay contiguous
+    grad = node.grad
+    if grad is None and type(g) is np.ndarray:  # the usual case first: a pass's first gradient, an array
+        if owned and g.strides == node.data.strides and g.flags.writeable:
+            node.grad = g
+        else:
+            node.grad = np.empty_like(node.data)  # the tensor's own memory layout: updates stay contiguous
+            np.copyto(node.grad, g)
+    elif isinstance(g, GraphNode) or isinstance(grad, GraphNode):  # create_graph: gradients are Tensors
+        node.grad = g if grad is None else grad + g
+    elif grad is not None:
+        node.grad = grad + g.astype(node.data.dtype, copy=False)
+    else:  # a numpy scalar from a rule: copied into an array of the tensor's own
+        node.grad = np.empty_like(node.data)
         np.copyto(node.grad, g)
 
 

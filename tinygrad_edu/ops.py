@@ -1170,7 +1170,7 @@ class CrossEntropy(Loss):
                 per = -np.where(t == 0, 0, t * log_p).sum(axis=1)
         return self.reduce(per)
 
-    def softmax_minus_one_hot(self, logits: Value, labels: Array, g: Value) -> Value:
+    def softmax_minus_one_hot(self, logits: Value, labels: Array, g: Any) -> Value:
         r""":math:`g\,(\mathrm{softmax}(z) - \mathrm{onehot}(y))`, the gradient for integer labels.
 
         On arrays it is made from the forward's exponentials in one pass over the (N, C) array, with the
@@ -1179,10 +1179,10 @@ class CrossEntropy(Loss):
         (``python benchmarks/op_rules.py --only ce``). On Tensors it is the formula, as a graph.
         """
         n = _shape(logits)[0]
-        if isinstance(logits, _PLAIN) and isinstance(g, _PLAIN):
+        if isinstance(logits, _PLAIN):  # the first-order path: the engine passes arrays (g too), or Tensors
             exp_shifted, sum_exp = self.context
             gradient = exp_shifted * (g / sum_exp)  # g softmax(z): a new array, written in place below
-            gradient[np.arange(n), labels] -= np.reshape(g, -1)  # g: a scalar, or one value per row
+            gradient[np.arange(n), labels] -= g[:, 0] if g.ndim else g  # g: a scalar, or a column of one per row
             return gradient
         one_hot = np.zeros(_shape(logits), dtype=np.result_type(values(logits)))
         one_hot[np.arange(n), labels] = 1
