@@ -745,7 +745,7 @@ marks as not met. The commands are given so that you can repeat them.
 - **op_overhead.** Per op of the chain the engine executes about 33,000 machine instructions (`valgrind
   --tool=callgrind` on a 2,000-op chain with `PYTHONHASHSEED=0`, the difference between 2 and 6 repetitions
   divided by the number of ops). The redesign around one differentiable table of derivatives (issue 16)
-  added 1.9% to that count (forward 22,388 -> 23,001, backward 15,346 -> 15,434 instructions per op of a
+  added 1.8% to that count (forward 22,388 -> 23,009, backward 15,346 -> 15,396 instructions per op of a
   200-op chain kept alive: the rules run through their bases' `vjp`, and each node holds its op's
   arguments and the walk's stamp). numpy itself spends about 0.43 microseconds per call on a 16-element array,
   and an op makes one call forward and up to three backward: the numpy floor's 1.0 microseconds per op. The
