@@ -12,6 +12,7 @@ import threading
 
 import numpy as np
 import pytest
+from test_backward import Cube  # y = x^3 with backward(grad) on numpy arrays only, no vjp
 
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor
@@ -342,37 +343,23 @@ def test_grad_of_the_wrong_shape_under_create_graph_names_both_shapes(kind):
     assert x.grad is None
 
 
-class LegacyCube(tg.ops.Function):
-    """y = x^3 written before create_graph existed: backward(grad) on numpy arrays, no vjp."""
-
-    __slots__ = ()
-
-    def forward(self, x):
-        self.saved = (x,)
-        return x**3
-
-    def backward(self, grad):
-        (x,) = self.saved
-        return (grad * 3 * x**2,)
-
-
 def test_legacy_backward_only_function_with_create_graph_says_to_define_vjp():
     x = leaf([1.0, 2.0])
-    y = apply_op(LegacyCube(), x).sum()
+    y = apply_op(Cube(), x).sum()
     message = (
-        "create_graph=True cannot differentiate the gradient of LegacyCube: it defines backward(grad) on numpy "
+        "create_graph=True cannot differentiate the gradient of Cube: it defines backward(grad) on numpy "
         "arrays. Define vjp(self, grad, out, *inputs) instead"
     )
     with pytest.raises(RuntimeError, match=re.escape(message)):
         y.backward(create_graph=True)
     with pytest.raises(RuntimeError, match=re.escape(message)):
-        tg.grad(apply_op(LegacyCube(), x).sum(), x, create_graph=True)
+        tg.grad(apply_op(Cube(), x).sum(), x, create_graph=True)
     assert x.grad is None
 
 
 def test_legacy_backward_only_function_still_works_on_the_first_order_path():
     x = leaf([1.0, 2.0])
-    apply_op(LegacyCube(), x).sum().backward()
+    apply_op(Cube(), x).sum().backward()
     np.testing.assert_allclose(x.grad, [3.0, 12.0], rtol=RTOL)
 
 

@@ -434,19 +434,18 @@ def _accumulate_into(node: GraphNode, g: Any, owned: bool) -> None:
             "the rule of the op that consumed it must reduce its gradient to the input's shape (unbroadcast)"
         )
     grad = node.grad
-    if grad is None and type(g) is np.ndarray:  # the usual case first: a pass's first gradient, an array
-        if owned and g.strides == node.data.strides and g.flags.writeable:
+    if grad is None:  # the pass's first gradient for this tensor (the usual case: tested first)
+        # kept as it is: a new array nobody else holds, in the tensor's layout; or, under create_graph, a Tensor
+        keep = type(g) is np.ndarray and owned and g.strides == node.data.strides and g.flags.writeable
+        if keep or isinstance(g, GraphNode):
             node.grad = g
-        else:
+        else:  # an array someone else holds, or a numpy scalar from a rule
             node.grad = np.empty_like(node.data)  # the tensor's own memory layout: updates stay contiguous
             np.copyto(node.grad, g)
     elif isinstance(g, GraphNode) or isinstance(grad, GraphNode):  # create_graph: gradients are Tensors
-        node.grad = g if grad is None else grad + g
-    elif grad is not None:
+        node.grad = grad + g
+    else:
         node.grad = grad + g.astype(node.data.dtype, copy=False)
-    else:  # a numpy scalar from a rule: copied into an array of the tensor's own
-        node.grad = np.empty_like(node.data)
-        np.copyto(node.grad, g)
 
 
 def grad(
