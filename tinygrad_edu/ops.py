@@ -564,17 +564,18 @@ class Linear(Primitive):
 
     def forward(self, x, weight, bias=None):
         x, weight = np.asarray(x), np.asarray(weight)
-        if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+        w_shape, x_shape = weight.shape, x.shape
+        if len(w_shape) != 2 or not x_shape or x_shape[-1] != w_shape[1]:
             raise ValueError(
-                f"linear: inputs of shape {x.shape} do not fit a weight of shape {weight.shape}: the weight must "
+                f"linear: inputs of shape {x_shape} do not fit a weight of shape {w_shape}: the weight must "
                 "be (out_features, in_features) and the last axis of the inputs must have in_features entries"
             )
         out = x @ weight.T
         if bias is not None:
             bias = np.asarray(bias)
-            if bias.shape != weight.shape[:1]:
-                raise ValueError(f"linear: the bias must have shape {weight.shape[:1]}, got {bias.shape}")
-            if bias.dtype == out.dtype or np.result_type(out, bias) == out.dtype:
+            if bias.shape != w_shape[:1]:
+                raise ValueError(f"linear: the bias must have shape {w_shape[:1]}, got {bias.shape}")
+            if bias.dtype is out.dtype or np.result_type(out, bias) == out.dtype:
                 out += bias  # the product is a fresh array: add in place
             else:
                 out = out + bias  # e.g. a float64 bias promotes a float32 product, as x @ W.T + b would
@@ -582,9 +583,11 @@ class Linear(Primitive):
 
     def vjp(self, grad, out, x, weight, bias=None):
         needs = self.needs_input_grad  # (x, weight) or (x, weight, bias)
-        rows = grad.reshape(-1, grad.shape[-1])  # (N, out): every leading axis is a batch axis
+        rows, x_rows = grad, x  # (N, out) and (N, in): every leading axis of a batch is a batch axis
+        if grad.ndim != 2:
+            rows, x_rows = grad.reshape(-1, grad.shape[-1]), x.reshape(-1, x.shape[-1])
         grad_x = grad @ weight if needs[0] else None
-        grad_w = rows.T @ x.reshape(-1, x.shape[-1]) if needs[1] else None
+        grad_w = rows.T @ x_rows if needs[1] else None
         if len(needs) == 2:
             return grad_x, grad_w
         return grad_x, grad_w, rows.sum(axis=0) if needs[2] else None

@@ -121,6 +121,8 @@ class Module:
         )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if len(args) == 1 and not kwargs:  # model(x), spelled out: CPython 3.11's *args call is its slow path
+            return self.forward(args[0])
         return self.forward(*args, **kwargs)
 
     def __setattr__(self, name: str, value: Any) -> None:

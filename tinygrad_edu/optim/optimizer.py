@@ -68,7 +68,7 @@ class Optimizer:
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
         self._work: dict[tuple[str, int], np.ndarray] = {}
-        self._blocks: dict[np.dtype, np.ndarray] = {}  # one cache-sized work block per dtype, see subtract_scaled
+        self._blocks: dict[np.dtype, np.ndarray] = {}  # a work block per dtype for huge parameters (subtract_scaled)
         groups = _materialize(params, "params")
         if not groups:
             raise ValueError(_empty_params_message(type(self).__name__, params))
@@ -184,6 +184,9 @@ class Optimizer:
     def _subtract_scaled(self, theta: np.ndarray, direction: np.ndarray, lr: float) -> None:
         """:math:`\\theta \\leftarrow \\theta - \\eta\\, d` in place (``direction`` is not written): the last
         line of every update, see :func:`subtract_scaled`."""
+        if theta.size <= UPDATE_BLOCK:  # the usual parameter: one temporary, which malloc hands back warm
+            theta -= direction * lr
+            return
         block = self._blocks.get(theta.dtype)
         if block is None:
             block = self._blocks[theta.dtype] = np.empty(UPDATE_BLOCK, dtype=theta.dtype)
@@ -467,28 +470,28 @@ def check_unit_interval(name: str, value: Any, *, closed: bool = False) -> None:
         raise ValueError(f"{name} must be in {interval}, got {name}={value!r}; {_fix(name)}")
 
 
-#: Elements per block of :func:`subtract_scaled`: 2^20 (4 MiB of float32), so that the parameters of usual
-#: models take one block, one scaled copy in the optimiser's reused work array and one subtraction, and only
-#: a huge parameter is updated in pieces (its temporary then stays at 4 MiB). Blocks of 2^15 elements, sized
-#: for the CPU's cache, measured slower: ``python benchmarks/optim_step.py`` (1M float32 in 10 tensors, one BLAS
-#: thread, 2026-12-07) took 0.85 -> 0.41 ms for GD and 0.63 -> 0.47 ms for SGD with this block (numpy loop 0.37
-#: and 0.44), and the MLP step of ``benchmarks/run.py`` at batch 32 went from 1.33x to 1.29x the floor.
+#: The size (in elements) from which :func:`subtract_scaled` updates a parameter in blocks of this many.
+#: Below it, ``theta -= direction * lr`` takes one temporary, which malloc hands back from the step before
+#: (still in cache); above it, a temporary would be a fresh mapping of memory at every step (glibc maps blocks
+#: over 32 MiB directly: page faults on every write), so a reused block of 2^20 elements (4 MiB of float32)
+#: bounds it. Blocks of 2^15 elements for every parameter, sized for the CPU's cache, measured slower:
+#: ``python benchmarks/optim_step.py`` (1M float32 in 10 tensors, one BLAS thread, 2026-12-07) took 0.85 and
+#: 0.63 ms per step for GD and SGD with them, 0.67-0.82 and 0.53-0.65 ms this way (the numpy loop: 0.63-0.78
+#: and 0.49-0.66 ms in the same runs), and the MLP step of ``benchmarks/run.py`` at batch 32 went from 1.33x
+#: to 1.29x the floor.
 UPDATE_BLOCK = 1 << 20
 
 
 def subtract_scaled(theta: np.ndarray, direction: np.ndarray, lr: float, block: np.ndarray) -> None:
     """``theta -= lr * direction`` in place, without writing ``direction`` (often the caller's ``.grad``).
 
-    numpy has no fused scaled add (BLAS's axpy), so ``lr * direction`` needs a temporary: it is written into
-    ``block``, the optimiser's work array, reused at every step rather than allocated. A parameter larger than
-    ``block`` (see :data:`UPDATE_BLOCK`) is updated in pieces of ``block.size`` elements if it is contiguous,
-    else with a fresh temporary.
+    numpy has no fused scaled add (BLAS's axpy), so ``lr * direction`` needs a temporary. A contiguous
+    parameter larger than ``block`` (the optimiser's reused work array, see :data:`UPDATE_BLOCK`) is updated in
+    pieces of ``block.size`` elements, so that the temporary never grows beyond it; anything else takes one
+    temporary.
     """
     n, step = theta.size, block.size
-    if n <= step:  # one block holds the whole parameter, whatever its layout
-        theta -= np.multiply(direction, lr, out=block[:n].reshape(theta.shape))
-        return
-    if not (theta.flags.c_contiguous and direction.flags.c_contiguous and theta.shape == direction.shape):
+    if n <= step or not (theta.flags.c_contiguous and direction.flags.c_contiguous and theta.shape == direction.shape):
         theta -= direction * lr
         return
     flat_theta, flat_dir = theta.reshape(-1), direction.reshape(-1)  # views: both are C-contiguous
