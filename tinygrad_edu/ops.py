@@ -665,7 +665,9 @@ class Sigmoid(Elementwise):
     def function(x: Any, exp_neg_abs: Array | None = None) -> Array:
         x = as_float(x)
         e = np.exp(-np.abs(x)) if exp_neg_abs is None else exp_neg_abs
-        return np.where(x >= 0, 1.0, e) / (1 + e)
+        s = np.where(x >= 0, 1.0, e)
+        s /= 1 + e  # s is new: divided in place (one array less per call)
+        return s
 
     def forward(self, x):
         return self.function(x)
@@ -1226,12 +1228,29 @@ class BinaryCrossEntropyWithLogits(Loss):
         self.saved = (per.shape, e)
         return self.reduce(per)
 
+    def sigmoid_minus_target(self, logits: Value, target: Value, e: Array, g: Any) -> Value:
+        r""":math:`g\,(\sigma(z) - y)` on the broadcast shape, the gradient of the logits.
+
+        On arrays of one shape and dtype it is computed in the new array :math:`\sigma(z)` (subtract, then
+        scale, in place), as the hand-written numpy step does; written as the formula it takes two more
+        arrays of the batch's size, which made logistic-regression GD (``benchmarks/run.py --only logreg_gd``,
+        20,000 x 100 float64) about 1.5% slower. On Tensors, and when the shapes or dtypes differ, it is the
+        formula, with the same values.
+        """
+        if isinstance(logits, np.ndarray) and isinstance(target, np.ndarray) and isinstance(g, _PLAIN):
+            s = Sigmoid.function(logits, e)
+            if target.shape == s.shape and target.dtype == s.dtype and np.result_type(s, g) == s.dtype:
+                s -= target
+                s *= g
+                return s
+        return g * (sigmoid(logits, e) - target)
+
     def vjp(self, grad, out, logits, target):
         need_z, need_y = self.needs_input_grad
         shape, e = self.context
         g = self.upstream(grad, shape)
         return (
-            unbroadcast(g * (sigmoid(logits, e) - target), _shape(logits)) if need_z else None,
+            unbroadcast(self.sigmoid_minus_target(logits, target, e, g), _shape(logits)) if need_z else None,
             unbroadcast(-g * logits, _shape(target)) if need_y else None,
         )
 
