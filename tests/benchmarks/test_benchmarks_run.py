@@ -90,6 +90,30 @@ def test_suite_runs_every_workload_and_writes_json_and_markdown(tmp_path, capsys
     assert page.count("\n| ") == len(rows) + 2  # header, alignment row, one line per row
 
 
+def test_suite_page_from_saved_results_with_a_before_table(tmp_path, capsys):
+    """`--from-json` redraws the page from saved results without measuring; `--baseline` adds an earlier run's
+    table, judged against the current targets."""
+    saved = tmp_path / "after.json"
+    rows = _main("run.py")(["--smoke", "--threads", "0", "--only", "mlp_step", "logreg_gd", "--json", str(saved)])
+    before = json.loads(saved.read_text())
+    before["rows"][0]["ours"] *= 2  # an earlier, slower library
+    before["rows"][0]["check"] = ["numpy", 99.0]  # an older target: replaced by this run's
+    (tmp_path / "before.json").write_text(json.dumps(before))
+    page = tmp_path / "performance.md"
+    argv = ["--from-json", str(saved), "--baseline", str(tmp_path / "before.json"), "--baseline-label", "abc123"]
+    redrawn = _main("run.py")([*argv, "--markdown", str(page)])
+
+    assert [(r.workload, r.ours, r.target) for r in redrawn] == [(r.workload, r.ours, r.target) for r in rows]
+    text = page.read_text()
+    head, tail = text.split("### Before: abc123")
+    assert head.count("\n| mlp_step |") == 1 and tail.count("\n| mlp_step |") == 1
+    fmt = runpy.run_path(str(BENCHMARKS / "run.py"))["_fmt"]
+    slower = next(line.split(" | ") for line in tail.splitlines() if line.startswith("| mlp_step |"))
+    assert slower[3] == fmt(rows[0].ours * 2)  # the "ours" column of the earlier run
+    assert slower[-1].startswith("<= 1.15x numpy (")  # judged by this run's target
+    assert "== before: abc123" in capsys.readouterr().out
+
+
 def test_overhead_times_every_phase_for_both_mlps(capsys):
     results = _main("overhead.py")(["--steps", "20"])
     assert len(results) == 2
@@ -101,3 +125,11 @@ def test_overhead_times_every_phase_for_both_mlps(capsys):
         )
     out = capsys.readouterr().out
     assert "tiny MLP 8-8-8-4, batch 4" in out and "ours - floor" in out
+
+
+def test_ab_times_an_earlier_tree_against_this_one(capsys):
+    """`ab.py <tree> ...`: the earlier library is imported beside this one; here the "earlier" tree is this one."""
+    results = _main("ab.py")([str(BENCHMARKS.parent), "mlp32", "chain", "--scale", "0.002"])
+    assert set(results) == {"mlp32", "chain"}
+    assert all(set(m) == {"after", "before", "floor"} and min(m.values()) > 0 for m in results.values())
+    assert "after / before" in capsys.readouterr().out
