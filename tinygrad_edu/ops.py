@@ -1233,9 +1233,9 @@ class BinaryCrossEntropyWithLogits(Loss):
 
         On arrays of one shape and dtype it is computed in the new array :math:`\sigma(z)` (subtract, then
         scale, in place), as the hand-written numpy step does; written as the formula it takes two more
-        arrays of the batch's size, which made logistic-regression GD (``benchmarks/run.py --only logreg_gd``,
-        20,000 x 100 float64) about 1.5% slower. On Tensors, and when the shapes or dtypes differ, it is the
-        formula, with the same values.
+        arrays of the batch's size. ``python benchmarks/op_rules.py --only bce_logits`` ((512, 200) float64,
+        forward and backward, three runs each): 4.9 to 6.7 ms this way, 6.7 to 7.3 ms as the formula. On
+        Tensors, and when the shapes or dtypes differ, it is the formula, with the same values.
         """
         if isinstance(logits, np.ndarray) and isinstance(target, np.ndarray) and isinstance(g, _PLAIN):
             s = Sigmoid.function(logits, e)

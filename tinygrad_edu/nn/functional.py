@@ -247,7 +247,8 @@ def _class_targets(
             f"{fn}: batch sizes differ: the scores have {n} rows (shape {shape}) but there are {len(arr)} labels "
             f"(shape {arr.shape}); pass one label per row"
         )
-    # two reductions by the ufuncs themselves: the comparisons and .any() took three times as long per batch
+    # two reductions by the ufuncs themselves (callgrind, 32 labels: 23,400 -> 17,400 instructions per check,
+    # against two comparisons, their | and .any())
     if arr.size and (np.minimum.reduce(arr) < 0 or np.maximum.reduce(arr) >= c):
         i = int(np.flatnonzero((arr < 0) | (arr >= c))[0])
         raise ValueError(
