@@ -38,7 +38,9 @@ from _workloads import (
     chain_numpy_backward,
     chain_numpy_forward,
     forward_chain,
+    initial_params,
     logreg_data,
+    logreg_initial,
     make_data,
     numpy_logreg_step,
     numpy_mlp_step,
@@ -80,8 +82,7 @@ def mlp_step(tg: ModuleType, batch: int) -> Step:
 
 
 def mlp_floor(batch: int) -> Step:
-    tinygrad_edu.manual_seed(0)
-    params = [p.data.copy() for p in tinygrad_edu.nn.MLP(list(SIZES)).parameters()]
+    params = initial_params()
     X, y = make_data(batch * 8)
     count = [0]
 
@@ -110,8 +111,7 @@ def logreg_step(tg: ModuleType) -> Step:
 
 def logreg_floor() -> Step:
     X, y = logreg_data()
-    tinygrad_edu.manual_seed(0)
-    params = [p.data.copy() for p in tinygrad_edu.nn.Linear(X.shape[1], 1, dtype=np.float64).parameters()]
+    params = logreg_initial(X.shape[1])
     return lambda: numpy_logreg_step(params, X, y)
 
 
@@ -145,8 +145,7 @@ def fit_epoch(tg: ModuleType, batch: int) -> Step:
 
 def epoch_floor(batch: int) -> Step:
     X, y = make_data(8192)
-    tinygrad_edu.manual_seed(0)
-    params = [p.data.copy() for p in tinygrad_edu.nn.MLP(list(SIZES)).parameters()]
+    params = initial_params()
 
     def epoch() -> None:
         for i in range(0, len(X), batch):

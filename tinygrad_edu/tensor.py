@@ -180,11 +180,9 @@ def apply_op(op: ops.Function, *inputs: Any) -> Tensor:
     n = len(inputs)
     if n == 2:
         return _apply_binary(op, inputs[0], inputs[1])
+    if n == 1 and isinstance(inputs[0], Tensor):
+        return _apply_unary(op, inputs[0])
     op.saved = ()  # forward may replace it with what the rule needs besides the inputs and the output
-    if n == 1 and isinstance(inputs[0], Tensor):  # unary ops: shared needs_input_grad tuples
-        x = inputs[0]
-        data = x.data
-        return _record(op, inputs, (data,), _ONE_NEEDS if x.requires_grad else _ONE_CONSTANT, op.forward(data))
     if n == 3 and type(inputs[0]) is Tensor and type(inputs[1]) is Tensor and type(inputs[2]) is Tensor:
         # nn.Linear with its bias, spelled out (callgrind: apply_op itself 12,500 -> 7,100 instructions per call)
         a, b, c = inputs
@@ -244,12 +242,11 @@ def _binary(op: ops.Function, a: Any, b: Any) -> Tensor:
 def _operate(op_class: type[ops.Binary], a: Tensor, b: Any) -> Tensor:
     """``a <op> b`` for a Tensor ``a``: the path of every arithmetic operator (``x * w``, ``h + b``, ``x - 0.5``).
 
-    The common right operands, another Tensor or a Python float or int, are handled here without the
-    general conversion, the op is made without calling its class (no ``__init__`` to run) and a broadcasting
-    primitive's ufunc is called directly (numpy's shape error is turned into the library's by
-    :func:`ops.broadcasting` only when it happens). Anything else takes :func:`_binary`. callgrind, one
-    ``x * c`` on (16,) float32 tensors: 12,800 -> 11,400 instructions, of which numpy's multiply is 3,600;
-    the forward of benchmarks/op_overhead.py's chain: 15,400 -> 13,400 instructions per op.
+    :func:`_binary` for the common right operands (another Tensor, a Python float or int), unrolled: no
+    general conversion, and the op made without calling its class (no ``__init__`` to run). Anything else takes
+    :func:`_binary`. callgrind, one ``x * c`` on (16,) float32 tensors: 12,800 -> 11,500 instructions, of which
+    numpy's multiply is 3,600; the forward of benchmarks/op_overhead.py's chain: 15,400 -> 13,600 instructions
+    per op (through :func:`_apply_binary` instead: 14,300).
     """
     kind = type(b)
     if kind is Tensor:
@@ -265,26 +262,21 @@ def _operate(op_class: type[ops.Binary], a: Tensor, b: Any) -> Tensor:
     op = _new_object(op_class)
     op.saved = ()
     a_value = a.data
-    if op_class.forward is _BROADCASTING_FORWARD:
-        try:
-            out = op_class.ufunc(a_value, b_value)
-        except ValueError:
-            out = ops.broadcasting(op_class.ufunc, a_value, b_value)  # raises again, naming the shapes
-    else:
-        out = op.forward(a_value, b_value)
-    return _record(op, (a, b), (a_value, b_value), needs, out)
+    return _record(op, (a, b), (a_value, b_value), needs, op.forward(a_value, b_value))
 
 
 def _unary(op_class: type[ops.Function], x: Tensor) -> Tensor:
     """``op_class`` (a primitive without parameters: ``Exp``, ``Relu`` ...) applied to ``x``: :func:`apply_op`'s
     unary path, with the op made without calling its class."""
-    op = _new_object(op_class)
+    return _apply_unary(_new_object(op_class), x)
+
+
+def _apply_unary(op: ops.Function, x: Tensor) -> Tensor:
+    """:func:`apply_op` for one Tensor: the ``needs_input_grad`` tuple shared rather than built."""
     op.saved = ()
     data = x.data
     return _record(op, (x,), (data,), _ONE_NEEDS if x.requires_grad else _ONE_CONSTANT, op.forward(data))
 
-
-_BROADCASTING_FORWARD = ops.Binary.forward  # Binary ops whose forward is their ufunc, behind the shape message
 
 # The needs_input_grad tuples of unary and binary nodes, shared rather than built for every node.
 _ONE_NEEDS, _ONE_CONSTANT = (True,), (False,)
