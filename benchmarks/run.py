@@ -739,11 +739,11 @@ they do not move with the load of a shared machine.
   epoch of `fit` at batch 32 (`fit32`; the tables read 1.33x before and 1.40x after). Read differences of a
   few percent between the two tables as noise.
 - **mlp_step.** What the step costs beyond the floor is interpreter work, and the caches make it dearer.
-  - *Instructions*, one step at batch 32: 7,466,419 before issue 23, 7,271,067 after, the floor 6,894,480
-    (1.083x -> 1.055x). A tiny MLP 8-8-8-4 at batch 4, where the arithmetic is nearly free: 776,614 -> 691,900
+  - *Instructions*, one step at batch 32: 7,466,419 before issue 23, 7,282,613 after, the floor 6,894,480
+    (1.083x -> 1.056x). A tiny MLP 8-8-8-4 at batch 4, where the arithmetic is nearly free: 776,614 -> 694,429
     against the floor's 369,205. What went: the operators and unary methods build their node without the
     op's class call or the general operand conversion (`tensor._operate`, `tensor._unary`); `apply_op` spells
-    out `nn.Linear`'s three tensors (12,500 -> 3,900 instructions per call); `Module.__call__` calls
+    out `nn.Linear`'s three tensors (12,500 -> 7,100 instructions per call); `Module.__call__` calls
     `forward(x)` directly; `cross_entropy` checks its labels with two reductions.
   - *Why the time gap is larger than the instruction gap*: the interpreter's own data do not stay in the
     caches while 800 KB weight matrices stream through them. Timed per layer inside the step at batch 32,
@@ -759,9 +759,9 @@ they do not move with the load of a shared machine.
     for the update: 1.267x against 1.288x for the plain update at batch 32 in one A/B run, not worth a
     dependency on the symbol names of one BLAS build, and it rounds differently (one rounding instead of two).
   - *For scale*: PyTorch is slower than tinygrad_edu on this step at both batch sizes (the last column).
-- **op_overhead.** About 31,800 instructions per op of the chain after issue 23 (33,800 before: a 200-op
-  chain, forward and backward, 6,754,276 -> 6,365,841 instructions; the forward alone 3,077,144 ->
-  2,689,591). numpy's own calls take about 8,600 of them: forward 3,600 for `h * c`, `h + c` or `tanh h` and
+- **op_overhead.** About 32,200 instructions per op of the chain after issue 23 (33,800 before: a 200-op
+  chain, forward and backward, 6,754,276 -> 6,433,531 instructions; the forward alone 3,077,144 ->
+  2,759,084). numpy's own calls take about 8,600 of them: forward 3,600 for `h * c`, `h + c` or `tanh h` and
   6,500 for `h - 0.01` (a Python scalar costs numpy a conversion), backward 3,600 for `g * c` and 13,500 for
   tanh's `g * (1 - t * t)`. The engine's backward spends per node about 3,100 on the walk that counts
   consumers, 5,900 in its loop, 1,800 releasing what the rule needed and 2,600 in the rule's Python around

@@ -245,8 +245,8 @@ def _operate(op_class: type[ops.Binary], a: Tensor, b: Any) -> Tensor:
     :func:`_binary` for the common right operands (another Tensor, a Python float or int), unrolled: no
     general conversion, and the op made without calling its class (no ``__init__`` to run). Anything else takes
     :func:`_binary`. callgrind, one ``x * c`` on (16,) float32 tensors: 12,800 -> 11,500 instructions, of which
-    numpy's multiply is 3,600; the forward of benchmarks/op_overhead.py's chain: 15,400 -> 13,600 instructions
-    per op (through :func:`_apply_binary` instead: 14,300).
+    numpy's multiply is 3,600; the forward of benchmarks/op_overhead.py's chain: 15,400 -> 13,800 instructions
+    per op (through :func:`_apply_binary` it took 700 more).
     """
     kind = type(b)
     if kind is Tensor:
