@@ -11,9 +11,10 @@ gradients against finite differences.
 array([12.], dtype=float32)
 """
 
-from . import anomaly, data, engine, gradcheck, metrics, nn, ops, optim, serialization, train, viz
+from . import anomaly, data, engine, func, gradcheck, metrics, nn, ops, optim, serialization, train, viz
 from ._random import manual_seed
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
+from .func import hessian, hvp, jacobian, jvp, vjp
 from .serialization import load, load_checkpoint, save, save_checkpoint
 from .tensor import (
     ReleasedTensor,
@@ -44,11 +45,16 @@ __all__ = [
     "detect_anomaly",
     "engine",
     "enable_grad",
+    "func",
     "get_default_dtype",
     "grad",
     "gradcheck",
+    "hessian",
+    "hvp",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "jacobian",
+    "jvp",
     "load",
     "load_checkpoint",
     "manual_seed",
@@ -68,6 +74,7 @@ __all__ = [
     "set_grad_enabled",
     "stack",
     "train",
+    "vjp",
     "viz",
     "where",
 ]

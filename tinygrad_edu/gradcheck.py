@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from . import ops
+from .func import jacobian_blocks
 from .tensor import Tensor, apply_op, concatenate, enable_grad, grad, maximum, minimum, no_grad, stack, where
 
 __all__ = [
@@ -174,26 +175,20 @@ def numerical_jacobian(fn: Callable[..., Tensor], inputs: Inputs, eps: float = 1
 
 def jacobian(fn: Callable[..., Tensor], inputs: Inputs) -> list[np.ndarray | None]:
     """Jacobian blocks :math:`\\partial y / \\partial x_i` by backpropagation, one backward pass per output
-    element; shapes ``(y.size, x_i.size)``, ``None`` for inputs that do not require grad."""
+    element; shapes ``(y.size, x_i.size)`` (float64), ``None`` for inputs that do not require grad.
+
+    The flattened form that the checks compare with :func:`numerical_jacobian`; :func:`tinygrad_edu.jacobian`
+    gives the same numbers in PyTorch's layout (``y.shape + x_i.shape``), for any inputs.
+    """
     args = _as_list(inputs)
     positions = _differentiable(args)
     out = fn(*args)
     if not isinstance(out, Tensor):
         raise TypeError(f"the function under test must return a Tensor, got {type(out).__name__}")
     blocks: list[np.ndarray | None] = [None] * len(args)
-    rows: dict[int, list[np.ndarray]] = {i: [] for i in positions}
-    targets = [args[i] for i in positions]
-    for k in range(out.size):
-        if out.requires_grad:
-            seed = np.zeros(out.shape, dtype=out.dtype)
-            seed.reshape(-1)[k] = 1
-            gs = grad(out, targets, grad_outputs=seed, retain_graph=True)
-        else:  # the output does not depend on any input that requires grad
-            gs = (None,) * len(targets)
-        for i, g in zip(positions, gs, strict=True):
-            rows[i].append(np.zeros(args[i].size) if g is None else np.asarray(g, np.float64).reshape(-1))
-    for i in positions:
-        blocks[i] = np.array(rows[i]).reshape(out.size, args[i].size)
+    computed = jacobian_blocks(out, [args[i] for i in positions], create_graph=False)
+    for i, block in zip(positions, computed, strict=True):
+        blocks[i] = np.asarray(block, dtype=np.float64).reshape(out.size, args[i].size)
     return blocks
 
 
