@@ -52,7 +52,7 @@ import numpy as np
 
 from .tensor import Tensor, enable_grad, grad, stack
 
-__all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp"]
+__all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "HessianOperator"]
 
 Inputs = Tensor | Sequence[Any]
 
@@ -404,3 +404,78 @@ def hessian(func: Callable[..., Any], inputs: Inputs, create_graph: bool = False
             row = [_finish(None, Tensor(np.zeros(xi.shape + xj.shape, dtype=xj.dtype)), create_graph) for xj in leaves]
         blocks.append(row)
     return _pack([_pack(row, in_tuple) for row in blocks], in_tuple)
+
+
+class HessianOperator:
+    r"""The Hessian of a scalar ``loss`` with respect to ``params`` as a linear operator on flat vectors:
+    ``op(v)`` is :math:`Hv`, one backward pass through the retained graph of the gradient each time.
+
+    What iterative methods need (conjugate gradients in ``tg.optim.Newton``, Lanczos and power iteration in
+    ``tg.train.curvature``): the gradient is built once with a graph, and every product reuses it, so a
+    product costs one backward pass through the gradient's graph instead of a forward and two backwards.
+
+    Parameters
+    ----------
+    loss : Tensor
+        A one-element Tensor computed from ``params`` with grad enabled (its graph not yet freed).
+    params : sequence of Tensors
+        The variables (leaves, usually a model's parameters). Vectors are flat, over ``params`` in order.
+    grads : sequence, optional
+        Gradients of ``loss`` that carry a graph (e.g. each ``p.grad`` after ``loss.backward(create_graph=True)``);
+        computed from ``loss`` when omitted.
+    where : str, default "HessianOperator"
+        The name in error messages.
+
+    Attributes
+    ----------
+    n : int
+        The number of variables. ``loss`` : float and ``gradient`` : float64 array of length ``n``.
+    calls : int
+        Products computed so far.
+
+    Examples
+    --------
+    >>> import numpy as np, tinygrad_edu as tg
+    >>> w = tg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    >>> op = tg.func.HessianOperator((w ** 3).sum(), [w])      # H = diag(6 w)
+    >>> op(np.array([1.0, 1.0])), op.gradient
+    (array([ 6., 12.]), array([ 3., 12.]))
+    """
+
+    def __init__(
+        self, loss: Tensor, params: Sequence[Tensor], grads: Sequence[Any] | None = None, where: str = "HessianOperator"
+    ) -> None:
+        self.params = list(params)
+        if not isinstance(loss, Tensor) or loss.size != 1:
+            got = f"shape {loss.shape}" if isinstance(loss, Tensor) else type(loss).__name__
+            raise ValueError(f"{where}: the loss must be a one-element Tensor, got {got}")
+        self.n = sum(p.size for p in self.params)
+        self.calls = 0
+        self.loss = float(loss.data)
+        if grads is None:
+            with enable_grad():
+                grads = _grads(loss, self.params, None, create_graph=True)
+        self._grads = [g if isinstance(g, Tensor) and g.requires_grad else None for g in grads]
+        self.gradient = self._flat(grads)
+
+    def _flat(self, pieces: Sequence[Any]) -> np.ndarray:
+        return np.concatenate(
+            [
+                np.zeros(p.size) if g is None else np.asarray(getattr(g, "data", g), np.float64).ravel()
+                for g, p in zip(pieces, self.params, strict=True)
+            ]
+        )
+
+    def __call__(self, v: np.ndarray) -> np.ndarray:
+        """:math:`Hv` for a flat vector ``v`` of length :attr:`n` (computed in the parameters' dtype, returned
+        in float64)."""
+        self.calls += 1
+        pieces, start = [], 0
+        for p in self.params:
+            pieces.append(np.asarray(v[start : start + p.size]).reshape(p.shape).astype(p.dtype))
+            start += p.size
+        with enable_grad():
+            pairing = _pairing(self._grads, pieces)
+        if pairing is None:  # the gradient is constant: the loss is linear (or constant) in the parameters
+            return np.zeros(self.n)
+        return self._flat(grad(pairing, self.params, retain_graph=True))

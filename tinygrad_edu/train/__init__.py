@@ -14,6 +14,7 @@ r"""Training: the ``fit`` loop, stopping conditions, callbacks, ``History`` and 
 
 from .callbacks import Callback, LambdaCallback, PrintProgress
 from .compare import Comparison, Config, Problem, compare
+from .curvature import Curvature, curvature
 from .fit import clip_grad_norm, fit, global_grad_norm
 from .history import History, Milestone, StopReason
 from .state import TrainState
@@ -55,6 +56,8 @@ __all__ = [
     "Config",
     "Problem",
     "Comparison",
+    "curvature",
+    "Curvature",
     "global_grad_norm",
     "clip_grad_norm",
 ]

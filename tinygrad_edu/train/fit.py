@@ -15,9 +15,11 @@ the validation loss and the metrics are recorded, and the scheduler steps (``sch
 Stopping conditions are checked after every iteration and every epoch; the first that fires ends training
 and becomes ``history.stop_reason``.
 
-**Closure-based optimisers** (``GD(line_search="armijo")``, and any optimiser whose ``requires_closure`` is
-True) re-evaluate the loss at trial points: ``fit`` builds the closure itself (zero the gradients, recompute
-the loss on the current batch, backward, return the loss) and calls ``optimizer.step(closure)``.
+**Closure-based optimisers** (``GD(line_search="armijo")``, ``LBFGS``, ``Newton``, and any optimiser whose
+``requires_closure`` is True) re-evaluate the loss at trial points: ``fit`` builds the closure itself (zero the
+gradients, recompute the loss on the current batch, backward, return the loss) and calls
+``optimizer.step(closure)``. An optimiser whose ``closure_create_graph`` is True (``Newton``) gets
+``loss.backward(create_graph=True)`` in the closure, so that it can differentiate the gradient again.
 
 **Resuming.** ``fit(..., resume=history)`` continues the run that ``history`` recorded: the epoch and
 iteration counters, the gradient-evaluation count and the clock go on from it, new records are appended to
@@ -412,6 +414,7 @@ class _Trainer:
             state.optimizer.step()
             return 0
         calls = 0
+        create_graph = bool(getattr(state.optimizer, "closure_create_graph", False))  # Newton: second derivatives
 
         def closure() -> Tensor:
             nonlocal calls
@@ -419,7 +422,7 @@ class _Trainer:
             state.optimizer.zero_grad()
             out = state.model(xb)
             loss = state.loss_fn(out) if yb is None else state.loss_fn(out, yb)
-            loss.backward()
+            loss.backward(create_graph=create_graph)
             return loss
 
         try:
