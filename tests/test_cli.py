@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tinygrad_edu import cli, expression
@@ -79,6 +80,41 @@ def test_compare_json_parses_and_out_writes_pictures(tmp_path, capsys):
     assert "wrote" in err
 
 
+def test_curvature_prints_the_bound_of_the_moons_mlp(capsys):
+    status, out, _ = run(capsys, "curvature", "--dataset", "moons", "--n-samples", "200")
+    assert status == 0
+    assert out.startswith("moons: MLP 2-32-2, 150 training samples")
+    values = dict(re.findall(r"^  (lambda_max|lambda_min) = (\S+)$", out, flags=re.MULTILINE))
+    bound = float(re.search(r"lr bound   = 2/lambda_max = (\S+):", out).group(1))
+    assert float(values["lambda_max"]) > 0 > float(values["lambda_min"])  # random weights: not convex
+    assert bound == pytest.approx(2 / float(values["lambda_max"]), rel=1e-5)
+    assert "kappa      = inf  (the loss is not convex here)" in out
+
+
+def test_curvature_json_matches_the_library_and_trains_with_epochs(capsys):
+    status, out, _ = run(capsys, "curvature", "--dataset", "linear", "--n-samples", "100", "--epochs", "5", "--json")
+    assert status == 0
+    report = json.loads(out)
+    start, end = report["initial"], report["trained"]
+    # linear regression: the Hessian 2 X^T X / n does not depend on the weights
+    assert start["lambda_max"] == pytest.approx(end["lambda_max"], rel=1e-9)
+    assert start["condition_number"] == pytest.approx(start["lambda_max"] / start["lambda_min"])
+    assert start["max_stable_lr"] == pytest.approx(2 / start["lambda_max"])
+    assert report["training"]["lr"] == pytest.approx(1 / start["lambda_max"])
+    assert end["loss"] < start["loss"]
+    problem = cli.make_problem("linear", 100, 0)
+    X = np.asarray(problem.X, dtype=np.float64)
+    eigenvalues = np.linalg.eigvalsh(2 * np.c_[X, np.ones(len(X))].T @ np.c_[X, np.ones(len(X))] / len(X))
+    assert start["lambda_max"] == pytest.approx(eigenvalues[-1], rel=1e-8)
+    assert start["lambda_min"] == pytest.approx(eigenvalues[0], rel=1e-6)
+
+
+def test_curvature_json_has_null_for_an_undefined_kappa(capsys):
+    status, out, _ = run(capsys, "curvature", "--n-samples", "100", "--json", "--method", "exact")
+    report = json.loads(out)  # strict JSON: no Infinity
+    assert status == 0 and report["initial"]["condition_number"] is None and report["initial"]["method"] == "exact"
+
+
 @pytest.mark.parametrize(
     "target", ["neuron", "linear", "logistic", "mlp", "tanh(x*w + b) * 2", "relu(a) ** 2 + exp(b)"]
 )
@@ -119,6 +155,9 @@ def test_gradcheck_prints_every_op_and_passes(capsys):
         (["graph", "open('f')"], "unknown function 'open' at column 1"),
         (["graph", "2 + 3"], "does not depend on any variable"),
         (["graph", "neuron", "--out", "g.txt"], "argument --out: 'g.txt' has no graph file suffix"),
+        (["curvature", "--epochs", "-1"], "argument --epochs: -1 is out of range: the number of training epochs"),
+        (["curvature", "--n-samples", "5"], "argument --n-samples: 5 is out of range"),
+        (["curvature", "--method", "qr"], "argument --method: invalid choice: 'qr'"),
     ],
 )
 def test_bad_values_give_one_line_errors_and_status_2(argv, message, capsys):
@@ -141,7 +180,7 @@ def test_bad_arguments_exit_2_with_one_line(argv, capsys):
     assert err.startswith("tinygrad-edu") and err.count("\n") == 1 and "error:" in err
 
 
-@pytest.mark.parametrize("command", ["demo", "compare", "graph", "gradcheck"])
+@pytest.mark.parametrize("command", ["demo", "compare", "graph", "gradcheck", "curvature"])
 def test_help_for_every_command(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main([command, "--help"])

@@ -10,6 +10,9 @@ Sub-commands:
   are read by :mod:`tinygrad_edu.expression` (numbers, names, ``+ - * / **``, calls of a fixed table of
   functions, nothing else): no Python is evaluated.
 * ``gradcheck``: check the backward pass of every primitive op against finite differences.
+* ``curvature``: the Hessian's extreme eigenvalues of a data set's model loss (lambda_max, lambda_min, the
+  condition number and GD's learning-rate bound 2/lambda_max), at initialisation and optionally after
+  training with GD.
 
 Bad arguments print one line that names the option, the value and the fix, and exit with status 2; every
 value is checked before any work starts (out-of-range numbers, NaN, duplicates in lists, an ``--out`` that
@@ -107,6 +110,10 @@ def _optimizer(text: str) -> str:
 
 def _epochs(text: str) -> int:
     return _integer(text, "the number of epochs", 1, example=", such as 30")
+
+
+def _training_epochs(text: str) -> int:
+    return _integer(text, "the number of training epochs", 0, 100_000, example=", such as 50 (0: no training)")
 
 
 def _tolerance(text: str) -> float:
@@ -507,6 +514,62 @@ def _cmd_gradcheck(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+CURVATURE_METHODS = ("lanczos", "power", "exact")
+
+
+def run_curvature(dataset: str, n_samples: int, seed: int, method: str, epochs: int) -> dict[str, Any]:
+    """The curvature of ``dataset``'s model loss at initialisation (seeded) and, with ``epochs > 0``, after that
+    many epochs of full-batch GD at the safe step 1/lambda_max (half the bound)."""
+    problem = make_problem(dataset, n_samples, seed)
+    manual_seed(seed)
+    model = problem.model()
+    data_pair = (problem.X, problem.y)
+    start = train.curvature(model, problem.loss_fn, data_pair, method=method, seed=seed)
+    report: dict[str, Any] = {"dataset": dataset, "problem": problem.name, "seed": seed, "initial": start.to_dict()}
+    if epochs > 0:
+        lr = 1.0 / start.lambda_max if start.lambda_max > 0 else 0.1
+        opt = optim.GD(model.parameters(), lr=lr)
+        history = train.fit(model, problem.loss_fn, opt, data_pair, epochs=epochs, progress=False)
+        end = train.curvature(model, problem.loss_fn, data_pair, method=method, seed=seed)
+        report["training"] = {"optimizer": "GD", "lr": lr, "epochs": epochs, "final_loss": float(history.loss[-1])}
+        report["trained"] = end.to_dict()
+    return report
+
+
+def _print_curvature(report: dict[str, Any]) -> None:
+    print(report["problem"])
+    sections = [("at initialisation", report["initial"])]
+    if "trained" in report:
+        t = report["training"]
+        sections.append((f"after {t['epochs']} epochs of full-batch GD at lr {t['lr']:.4g}", report["trained"]))
+    for title, c in sections:
+        kappa = c["condition_number"]
+        print(f"\n{title} (loss {c['loss']:.6g}; {c['n_params']} parameters, {c['hvps']} Hessian-vector products):")
+        print(f"  lambda_max = {c['lambda_max']:.6g}")
+        print(f"  lambda_min = {c['lambda_min']:.6g}")
+        print(f"  kappa      = {kappa:.6g}" + ("" if math.isfinite(kappa) else "  (the loss is not convex here)"))
+        print(f"  lr bound   = 2/lambda_max = {c['max_stable_lr']:.6g}: GD with a larger learning rate is unstable at these weights")
+
+
+def _finite_or_null(value: Any) -> Any:
+    """JSON has no infinity: kappa and the lr bound are null where they are undefined (a Hessian that is not
+    positive definite, or no positive curvature)."""
+    if isinstance(value, dict):
+        return {k: _finite_or_null(v) for k, v in value.items()}
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _cmd_curvature(args: argparse.Namespace) -> int:
+    report = run_curvature(args.dataset, args.n_samples, args.seed, args.method, args.epochs)
+    if args.json:
+        print(json.dumps(_finite_or_null(report), indent=2))
+    else:
+        _print_curvature(report)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tinygrad-edu", description="Learn, see and verify the mathematics of ML optimisation.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
@@ -585,6 +648,31 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("gradcheck", help="check every primitive op's backward against finite differences")
     p.add_argument("--seed", type=_seed, default="0", help="seed of the random inputs, >= 0 (default 0)")
     p.set_defaults(func=_cmd_gradcheck)
+
+    p = sub.add_parser(
+        "curvature",
+        help="lambda_max, lambda_min, kappa and GD's lr bound 2/lambda_max of a data set's model",
+        description="The extreme eigenvalues of the Hessian of the training loss (from Hessian-vector "
+        "products), the condition number and the largest stable learning rate of gradient descent, for the "
+        "model that compare trains on the data set; with --epochs, again after training with GD.",
+    )
+    p.add_argument("--dataset", default="moons", choices=DATASETS, help="data set (default moons)")
+    p.add_argument("--method", default="lanczos", choices=CURVATURE_METHODS, help="eigen-solver (default lanczos)")
+    p.add_argument(
+        "--n-samples",
+        type=_samples(10, " of a generated data set"),
+        default="1000",
+        help=f"samples for the generated data sets, 10 to {MAX_SAMPLES} (default 1000)",
+    )
+    p.add_argument("--seed", type=_seed, default="0", help="seed of the data and the weights, >= 0 (default 0)")
+    p.add_argument(
+        "--epochs",
+        type=_training_epochs,
+        default="0",
+        help="also train this many epochs of full-batch GD at lr 1/lambda_max and measure again (default 0)",
+    )
+    p.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    p.set_defaults(func=_cmd_curvature)
     return parser
 
 

@@ -165,6 +165,12 @@ class Newton(Optimizer):
         state.setdefault("func_evals", 0)
         loss = self._evaluate(closure)
         state["func_evals"] += 1
+        if not isinstance(loss, Tensor) or loss.size != 1:
+            got = f"a Tensor of shape {loss.shape}" if isinstance(loss, Tensor) else type(loss).__name__
+            raise TypeError(
+                f"Newton: the closure must return the loss as a one-element Tensor, got {got} (Newton "
+                "differentiates it twice, so a number is not enough)"
+            )
         op = self._hessian_operator(loss, params)
         g = op.gradient
         state.update(grad_norm=float(np.linalg.norm(g)), hvps=0, cg_iterations=0, backtracks=0, step_size=0.0)
