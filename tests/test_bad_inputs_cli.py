@@ -1,5 +1,5 @@
 """The bad-input campaign of the ``tinygrad-edu`` command: every option and argument of every sub-command
-(demo, compare, graph, gradcheck), each bad value a user can type, answered by one line on stderr (status 2,
+(demo, compare, graph, gradcheck, curvature), each bad value a user can type, answered by one line on stderr (status 2,
 nothing on stdout) that names the option, the value and the fix. Every case is refused before any work
 starts, so the whole campaign runs in seconds."""
 
@@ -413,10 +413,50 @@ CASES: list[BadInput] = [
         "expected one argument",
         "give a value",
     ),
+    # ---- curvature --------------------------------------------------------------------------------------
+    case(
+        "curvature/dataset-unknown",
+        ["curvature", "--dataset", "mnist"],
+        "--dataset",
+        "invalid choice: 'mnist'",
+        "choose from 'moons'",
+    ),
+    case(
+        "curvature/method-unknown",
+        ["curvature", "--method", "qr"],
+        "--method",
+        "invalid choice: 'qr'",
+        "choose from 'lanczos', 'power', 'exact'",
+    ),
+    case(
+        "curvature/n-samples-too-few",
+        ["curvature", "--n-samples", "5"],
+        "--n-samples",
+        "5 is out of range",
+        "between 10 and 1000000",
+    ),
+    case("curvature/seed-negative", ["curvature", "--seed", "-1"], "--seed", "-1 is out of range", ">= 0"),
+    case(
+        "curvature/epochs-negative",
+        ["curvature", "--epochs", "-1"],
+        "--epochs",
+        "-1 is out of range",
+        "the number of training epochs must be between 0 and 100000",
+    ),
+    case(
+        "curvature/epochs-not-integer",
+        ["curvature", "--epochs", "ten"],
+        "--epochs",
+        "cannot read 'ten' as an integer",
+        "such as 50 (0: no training)",
+    ),
     # ---- the command itself -----------------------------------------------------------------------------
     case("command/missing", [], "required: COMMAND", "see --help"),
     case(
-        "command/unknown", ["train"], "invalid choice: 'train'", "choose from 'demo', 'compare', 'graph', 'gradcheck'"
+        "command/unknown",
+        ["train"],
+        "invalid choice: 'train'",
+        "choose from 'demo', 'compare', 'graph', 'gradcheck', 'curvature'",
     ),
 ]
 
