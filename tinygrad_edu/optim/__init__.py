@@ -18,6 +18,8 @@ Every optimiser's docstring gives its update in math; ``docs/optimizers.md`` exp
 
 from .adaptive import Adagrad, Adam, AdamW, RMSprop
 from .gd import GD
+from .lbfgs import LBFGS
+from .newton import Newton
 from .optimizer import Optimizer
 from .schedules import (
     CosineAnnealingLR,
@@ -33,11 +35,13 @@ from .sgd import SGD
 __all__ = [
     "Optimizer",
     "GD",
+    "Newton",
     "SGD",
     "Adam",
     "AdamW",
     "RMSprop",
     "Adagrad",
+    "LBFGS",
     "LRScheduler",
     "StepLR",
     "MultiStepLR",
