@@ -56,12 +56,12 @@ def _gd_vs_sgd() -> dict:
     return example["figures"](result, best_loss)
 
 
-def _save(fig, path: Path) -> Path:
+def _save(fig, path: Path, dpi: int = DPI) -> Path:
     """Save as a PNG with a palette of 256 colours (Pillow comes with matplotlib): a third of the bytes."""
     from PIL import Image
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
+    fig.savefig(buffer, format="png", dpi=dpi)
     Image.open(buffer).convert("RGB").quantize(colors=256).save(path, optimize=True)
     return path
 
@@ -149,6 +149,74 @@ def parameter_updates(out: Path) -> Path:
     return _save(tg.viz.plot_parameter_updates(h), out / "parameter_updates.png")
 
 
+# ---- curvature pictures (docs/visualization.md, "Curvature": the code there draws the same) ----------------
+
+CURVATURE_DPI = 100
+
+
+def _rosenbrock(p):
+    return (1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2
+
+
+def curvature_paths_rosenbrock(out: Path) -> Path:
+    fig = tg.viz.plot_optimizer_paths(_rosenbrock, start=(-1.5, 2.0), steps=100, optimum=(1, 1), levels=15)
+    return _save(fig, out / "curvature_paths_rosenbrock.png", dpi=CURVATURE_DPI)
+
+
+def curvature_paths_quadratic(out: Path) -> Path:
+    q = tg.data.make_quadratic(d=2, condition_number=50.0, seed=0)
+    fig = tg.viz.plot_optimizer_paths(q.loss, q.w_star + np.array([2.0, -1.5]), steps=30, optimum=q.w_star,
+                                      fn2d=lambda a, b: q.value(np.stack([a, b], axis=-1)))  # fmt: skip
+    return _save(fig, out / "curvature_paths_quadratic.png", dpi=CURVATURE_DPI)
+
+
+def _tanh_regression() -> tuple:
+    X, y, _ = tg.data.make_linear_regression(200, 3, noise=0.1, seed=0)
+
+    def make_model():
+        return tg.nn.Sequential(tg.nn.Linear(3, 16, dtype=np.float64), tg.nn.Tanh(),
+                                tg.nn.Linear(16, 1, dtype=np.float64))  # fmt: skip
+
+    return X, y, make_model
+
+
+def curvature_lr_bound(out: Path) -> Path:
+    F = tg.nn.functional
+    X, y, make_model = _tanh_regression()
+    tg.manual_seed(0)
+    model = make_model()
+    c = tg.train.curvature(model, F.mse_loss, (X, y))
+    with tg.no_grad():
+        initial = F.mse_loss(model(tg.Tensor(X)), tg.Tensor(y)).item()
+    lrs = np.geomspace(0.1, 3.0, 20) * c.max_stable_lr
+    losses = tg.train.lr_sweep_losses(make_model, F.mse_loss, (X, y), lrs, steps=100, seed=0)
+    fig = tg.viz.plot_lr_bound(lrs, losses, c.max_stable_lr, initial_loss=initial)
+    return _save(fig, out / "curvature_lr_bound.png", dpi=CURVATURE_DPI)
+
+
+def curvature_rate(out: Path) -> Path:
+    kappas = np.geomspace(1.0, 1000.0, 13)
+    rates = [tg.train.gd_rate(tg.data.make_quadratic(d=2, condition_number=k, seed=0), steps=100) for k in kappas]
+    curves = {k: tg.train.gd_errors(tg.data.make_quadratic(d=10, condition_number=k, seed=0), steps=60)
+              for k in (3.0, 10.0, 100.0)}  # fmt: skip
+    fig = tg.viz.plot_rate_vs_condition(kappas, rates, curves=curves)
+    return _save(fig, out / "curvature_rate.png", dpi=CURVATURE_DPI)
+
+
+def curvature_spectrum(out: Path) -> Path:
+    F = tg.nn.functional
+    X, y = tg.data.make_moons(200, noise=0.1, seed=0)
+    tg.manual_seed(0)
+    model = tg.nn.Sequential(tg.nn.Linear(2, 16, dtype=np.float64), tg.nn.Tanh(),
+                             tg.nn.Linear(16, 2, dtype=np.float64))  # fmt: skip
+    start = tg.train.curvature(model, F.cross_entropy, (X, y), method="exact")
+    tg.train.fit(model, F.cross_entropy, tg.optim.GD(model.parameters(), lr=1.0), tg.data.DataLoader(X, y),
+                 epochs=300, progress=False)  # fmt: skip
+    end = tg.train.curvature(model, F.cross_entropy, (X, y), method="exact")
+    fig = tg.viz.plot_hessian_spectrum({"at initialisation": start, "after 300 GD steps": end})
+    return _save(fig, out / "curvature_spectrum.png", dpi=CURVATURE_DPI)
+
+
 PICTURES: dict[str, Callable[[Path], Path]] = {
     "graph_neuron": graph_neuron,
     "graph_mlp": graph_mlp,
@@ -160,6 +228,11 @@ PICTURES: dict[str, Callable[[Path], Path]] = {
     "trajectories_rosenbrock": trajectories_rosenbrock,
     "lr_sweep": lr_sweep,
     "parameter_updates": parameter_updates,
+    "curvature_paths_rosenbrock": curvature_paths_rosenbrock,
+    "curvature_paths_quadratic": curvature_paths_quadratic,
+    "curvature_lr_bound": curvature_lr_bound,
+    "curvature_rate": curvature_rate,
+    "curvature_spectrum": curvature_spectrum,
 }
 
 

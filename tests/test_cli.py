@@ -37,8 +37,9 @@ def test_demo_prints_the_table_and_writes_every_picture(tmp_path, capsys):
     for config in ("GD (full batch)", "mini-batch SGD (32)", "SGD (batch 1)"):
         assert config in out
     assert "grad evals to tol" in out and "stability" in out
-    for name in ("loss_curves", "convergence", "stability", "trajectories"):
+    for name in ("loss_curves", "convergence", "stability", "trajectories", "lr_bound"):
         assert_png(tmp_path / f"{name}.png")
+    assert "measured by tg.train.curvature: lambda_max = 10, kappa = 10" in out  # the demo's quadratic: L = 10
     graph = tmp_path / "graph.svg" if (tmp_path / "graph.svg").exists() else tmp_path / "graph.dot"
     text = graph.read_text()
     assert ("<svg" in text) if graph.suffix == ".svg" else text.startswith("digraph")

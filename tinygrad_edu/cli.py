@@ -4,7 +4,8 @@ Sub-commands:
 
 * ``demo``: the main job. GD, mini-batch SGD and SGD train the same model on the same data over three
   seeds; prints the comparison table and writes the pictures (loss curves, convergence, stability,
-  trajectories over the loss contours, the computation graph).
+  trajectories over the loss contours, GD's learning-rate bound 2/lambda_max measured from the Hessian, the
+  computation graph).
 * ``compare``: the same experiment runner on a data set and optimisers of your choice.
 * ``graph``: draw the computation graph of an expression or of a named example model's loss. Expressions
   are read by :mod:`tinygrad_edu.expression` (numbers, names, ``+ - * / **``, calls of a fixed table of
@@ -355,12 +356,24 @@ def run_demo(
         "stability": viz.plot_stability(result, x="grad_evals", smooth=50, logx=True),
         "trajectories": viz.plot_trajectories(surface, first, params="weight", optimum=q.w_star),
     }
+    figures["lr_bound"] = _lr_bound_figure(problem)
     files = {name: _save_figure(fig, out / f"{name}.png") for name, fig in figures.items()}
     files["graph"] = _graph_file(_one_step_loss(problem), out, "graph", show_backward_order=True)
     print(f"\nwrote {len(files)} pictures to {out.resolve()} in {time.perf_counter() - start:.1f} s:")
     for path in files.values():
         print(f"  {path}")
     return files
+
+
+def _lr_bound_figure(problem: train.Problem) -> Any:
+    """GD's loss after 30 steps against the learning rate, with the bound 2/lambda_max that
+    ``train.curvature`` measures on the demo's model: the runs diverge just past it."""
+    manual_seed(0)
+    c = train.curvature(problem.model(), problem.loss_fn, (problem.X, problem.y))
+    print(f"measured by tg.train.curvature: lambda_max = {c.lambda_max:.6g}, kappa = {c.condition_number:.6g}")
+    lrs = c.max_stable_lr * np.geomspace(0.05, 1.5, 25)
+    losses = train.lr_sweep_losses(problem.model, problem.loss_fn, (problem.X, problem.y), lrs, steps=30)
+    return viz.plot_lr_bound(lrs, losses, c.max_stable_lr, initial_loss=c.loss, title="GD after 30 steps")
 
 
 def _one_step_loss(problem: train.Problem) -> Tensor:

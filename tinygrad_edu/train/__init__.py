@@ -17,6 +17,7 @@ from .compare import Comparison, Config, Problem, compare
 from .curvature import Curvature, curvature
 from .fit import clip_grad_norm, fit, global_grad_norm
 from .history import History, Milestone, StopReason
+from .lr_bound import gd_errors, gd_rate, lr_sweep_losses
 from .state import TrainState
 from .stopping import (
     AllOf,
@@ -58,6 +59,9 @@ __all__ = [
     "Comparison",
     "curvature",
     "Curvature",
+    "lr_sweep_losses",
+    "gd_rate",
+    "gd_errors",
     "global_grad_norm",
     "clip_grad_norm",
 ]

@@ -8,7 +8,8 @@
 Training pictures (``plot_loss_curves``, ``plot_convergence``, ``plot_trajectories``, ``plot_lr_sweep``,
 ``plot_stability``, ``plot_parameter_updates``) take Histories from ``tg.train.fit`` or the Comparison from
 ``tg.train.compare`` and return a matplotlib Figure: ``fig.savefig("loss.png")``, or the last line of a
-Jupyter cell.
+Jupyter cell. Curvature pictures (``plot_optimizer_paths``, ``plot_lr_bound``, ``plot_rate_vs_condition``,
+``plot_hessian_spectrum``) show how the Hessian of the loss shapes what optimisers do.
 
 The submodules are imported on first use (PEP 562 ``__getattr__``), so ``import tinygrad_edu`` loads neither
 graphviz nor matplotlib: each is imported when a graph or a plot is first drawn.
@@ -20,6 +21,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .curvature import (
+        optimizer_paths,
+        plot_hessian_spectrum,
+        plot_lr_bound,
+        plot_optimizer_paths,
+        plot_rate_vs_condition,
+    )
     from .graph import (
         INSTALL_HINT,
         ComputationGraph,
@@ -59,6 +67,11 @@ _LAZY = {
     "plot_parameter_updates": "plots",
     "CLOCKS": "plots",
     "MATPLOTLIB_HINT": "plots",
+    "optimizer_paths": "curvature",
+    "plot_optimizer_paths": "curvature",
+    "plot_lr_bound": "curvature",
+    "plot_rate_vs_condition": "curvature",
+    "plot_hessian_spectrum": "curvature",
 }
 
 __all__ = [
@@ -78,6 +91,11 @@ __all__ = [
     "plot_parameter_updates",
     "CLOCKS",
     "MATPLOTLIB_HINT",
+    "optimizer_paths",
+    "plot_optimizer_paths",
+    "plot_lr_bound",
+    "plot_rate_vs_condition",
+    "plot_hessian_spectrum",
 ]
 
 
