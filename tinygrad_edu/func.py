@@ -18,7 +18,7 @@ transform          returns                                how
 
 A Hessian-vector product never forms the Hessian: since the Hessian is the Jacobian of the gradient,
 
-.. math:: \nabla^2 f(x)\, v = \nabla_x \big\langle \nabla f(x), v \big\rangle ,
+.. math:: \nabla^2 f(x)\, v = \nabla_x \langle \nabla f(x), v \rangle ,
 
 so backpropagate once with ``create_graph=True`` to get :math:`\nabla f(x)` as a Tensor with a graph, take
 its inner product with the constant :math:`v`, and backpropagate that scalar. It costs a small multiple
@@ -225,7 +225,7 @@ def jvp(func: Callable[..., Any], inputs: Inputs, v: Any = None, create_graph: b
 
     :math:`g(u) = J^\top u` is linear in :math:`u`; backpropagating :math:`\langle g(u), v\rangle` to :math:`u`
     gives :math:`J v`. Two backward passes, whatever the sizes: the directional derivative of every output
-    along :math:`v`, :math:`\frac{d}{dt} f(x + t v)\big|_{t=0}`.
+    along :math:`v`, :math:`\frac{d}{dt} f(x + t v)` at :math:`t = 0`.
 
     Parameters
     ----------

@@ -133,3 +133,29 @@ def test_ab_times_an_earlier_tree_against_this_one(capsys):
     assert set(results) == {"mlp32", "chain"}
     assert all(set(m) == {"after", "before", "floor"} and min(m.values()) > 0 for m in results.values())
     assert "after / before" in capsys.readouterr().out
+
+
+def test_hvp_cost_names_every_workload_with_finite_ratios(tmp_path, capsys):
+    """`hvp_cost.py --quick`: a gradient, tg.hvp, a HessianOperator's build and product for every workload."""
+    import math
+
+    out_json = tmp_path / "hvp.json"
+    results = _main("hvp_cost.py")(["--quick", "--threads", "0", "--json", str(out_json)])
+    assert set(results) == {"mlp32", "mlp256", "moons", "logreg"}
+    for r in results.values():
+        assert min(r.gradient, r.hvp, r.build, r.product) > 0
+        assert all(math.isfinite(x) and x > 0 for x in (r.hvp_ratio, r.build_ratio, r.product_ratio))
+    out = capsys.readouterr().out
+    for name in (
+        "MLP 784-256-128-10, batch 32",
+        "MLP 784-256-128-10, batch 256",
+        "moons MLP 2-32-2",
+        "logistic regression 20,000 x 100",
+    ):
+        (line,) = [line for line in out.splitlines() if line.startswith(name)]
+        ratios = [float(x) for x in line.split()[-3:]]  # hvp/grad, build/grad, product/grad
+        assert all(math.isfinite(x) and x > 0 for x in ratios)
+    assert "hvp/grad" in out and "theory: reverse over reverse" in out and "2-4x" in out
+    payload = json.loads(out_json.read_text())
+    assert len(payload["rows"]) == 4 and payload["machine"]["numpy"]
+    assert all(math.isfinite(row["hvp_ratio"]) for row in payload["rows"])
