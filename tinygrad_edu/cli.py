@@ -561,7 +561,8 @@ def _print_curvature(report: dict[str, Any]) -> None:
         print(f"  lambda_max = {c['lambda_max']:.6g}")
         print(f"  lambda_min = {c['lambda_min']:.6g}")
         print(f"  kappa      = {kappa:.6g}" + ("" if math.isfinite(kappa) else "  (the loss is not convex here)"))
-        print(f"  lr bound   = 2/lambda_max = {c['max_stable_lr']:.6g}: GD with a larger learning rate is unstable at these weights")
+        bound = c["max_stable_lr"]
+        print(f"  lr bound   = 2/lambda_max = {bound:.6g}: GD with a larger learning rate is unstable at these weights")
 
 
 def _finite_or_null(value: Any) -> Any:
