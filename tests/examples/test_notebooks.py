@@ -36,9 +36,9 @@ def _is_solution(cell: dict) -> bool:
     return cell["cell_type"] == "code" and _text(cell).startswith(SOLUTION_MARK)
 
 
-def test_the_curriculum_has_five_to_seven_notebooks_in_order():
+def test_the_curriculum_has_eight_notebooks_in_order():
     names = [p.name for p in NOTEBOOKS]
-    assert 5 <= len(names) <= 7, names
+    assert len(names) == 8, names
     assert [name[:3] for name in names] == [f"{i:02d}_" for i in range(1, len(names) + 1)], names
 
 
