@@ -158,6 +158,13 @@ def test_fit_with_newton_builds_a_create_graph_closure():
     assert all(isinstance(p.grad, np.ndarray) for p in model.parameters())
 
 
+def test_leftover_grads_from_an_earlier_backward_do_not_matter():
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    (w**2).sum().backward()  # e.g. left over from an earlier GD loop; the closure below does not zero it
+    tg.optim.Newton([w]).step(lambda: ((w - 3.0) ** 2).sum())
+    np.testing.assert_allclose(w.data, [3.0, 3.0])
+
+
 def test_line_search_none_takes_the_full_step_times_lr():
     q = tg.data.make_quadratic(d=3, condition_number=10.0, seed=0)
     w = Tensor(np.zeros(3), requires_grad=True)

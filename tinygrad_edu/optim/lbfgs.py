@@ -104,7 +104,10 @@ class LBFGS(Optimizer):
     max_iter : int, default 20
         The most iterations per ``step``.
     max_eval : int or None, default None
-        The most closure calls per ``step``; ``None`` means ``max_iter * 5 // 4``.
+        The most closure calls per ``step``; ``None`` means ``max_iter * 5 // 4``. So ``max_iter=1`` (one
+        iteration per ``step``, to record every point) allows one call, which the start uses up: the line
+        search then has no trial left and the step length collapses, as in PyTorch. Pass e.g. ``max_eval=25``
+        with it.
     tolerance_grad : float, default 1e-7
         Stop when the largest absolute gradient entry is at most this.
     tolerance_change : float, default 1e-9

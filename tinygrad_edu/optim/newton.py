@@ -192,13 +192,18 @@ class Newton(Optimizer):
         grads = [p.grad for p in params]
         if all(isinstance(gr, Tensor) for gr in grads):  # backward(create_graph=True) in the closure
             return HessianOperator(loss, params, grads=grads, where="Newton")
-        if all(gr is None for gr in grads) and isinstance(loss, Tensor) and loss.requires_grad:
-            return HessianOperator(loss, params, where="Newton")  # the closure left backward to us
+        if loss.requires_grad:  # the closure left backward to us (any arrays in .grad are from before)
+            try:
+                return HessianOperator(loss, params, where="Newton")
+            except RuntimeError as err:  # the closure's plain backward() freed the graph
+                cause: Exception | None = err
+        else:
+            cause = None
         raise RuntimeError(
             "Newton needs the gradient with its graph, to differentiate it again: in the closure call "
             "loss.backward(create_graph=True) (after opt.zero_grad()), or return the loss without calling "
-            "backward; a plain loss.backward() has already freed the graph"
-        )
+            "backward; a plain loss.backward() frees the graph"
+        ) from cause
 
     def _direction(self, op: HessianOperator, g: np.ndarray, damping: float, state: dict[str, Any]) -> np.ndarray:
         """The Newton direction :math:`d` with :math:`(H + \\tau I) d = -g`, a descent direction."""
