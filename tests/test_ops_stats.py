@@ -13,7 +13,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import tinygrad_edu as tg
 from tinygrad_edu import Tensor
 from tinygrad_edu.testing import arrays, assert_grad_close, assert_gradgrad_close, shapes
 
@@ -234,7 +233,7 @@ def test_cumulative_errors_name_the_axis():
     x = Tensor(np.ones((2, 3)))
     with pytest.raises(ValueError, match=r"cumsum: axis 2 is out of range for a tensor of shape \(2, 3\)"):
         x.cumsum(axis=2)
-    with pytest.raises(TypeError, match="cumprod: axis must be an int or None, got 1.5"):
+    with pytest.raises(TypeError, match=re.escape("cumprod: axis must be an int or None, got 1.5")):
         x.cumprod(axis=1.5)
     with pytest.raises(ValueError, match="axis 3 is out of range"):
         x.prod(axis=3)
