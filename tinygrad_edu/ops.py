@@ -1459,10 +1459,12 @@ class Einsum(Primitive):
     that :math:`\bar x_{ia} = \bar y\,\delta_{ia}`; a letter that occurs only in term :math:`k` (summed away
     before anything else sees it) gets a vector of ones, so that :math:`\bar y` is copied along it. Operands
     broadcast along ``...`` (or size-1 axes) get their gradient summed back (:func:`unbroadcast`'s rule, axis
-    by axis). Every operand's einsum is again this op, so second derivatives come for free.
+    by axis), and one whose letter has size 1 everywhere else gets its gradient broadcast along that letter.
+    Every operand's einsum is again this op, so second derivatives come for free.
     """
 
     __slots__ = ("optimize", "subscripts")
+    grads_are_new = False  # np.einsum("ji->ij", g) is a view of g; a broadcast gradient is a read-only view
 
     def __init__(self, subscripts: str, optimize: Any = False) -> None:
         self.subscripts, self.optimize = subscripts, optimize
@@ -1514,6 +1516,8 @@ class Einsum(Primitive):
             spec = ",".join(t for t, _ in pieces) + "->" + target
             g = apply(Einsum(spec, self.optimize), *(x for _, x in pieces))
             shape = _shape(operands[k])
+            if any(n > m for n, m in zip(shape, _shape(g), strict=True)):  # a letter of size 1 elsewhere
+                g = broadcast_to(g, tuple(max(n, m) for n, m in zip(shape, _shape(g), strict=True)))
             stretched = tuple(i for i, n in enumerate(shape) if n != _shape(g)[i])
             grads.append(g.sum(axis=stretched, keepdims=True) if stretched else g)
         return tuple(grads)
