@@ -16,7 +16,7 @@ from ._random import manual_seed
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .func import hessian, hvp, jacobian, jvp, vjp
 from .serialization import load, load_checkpoint, save, save_checkpoint
-from .tensor import (  # issue 18: shape, statistics, indexing, linear algebra
+from .tensor import (
     ReleasedTensor,
     Tensor,
     concatenate,
