@@ -377,6 +377,7 @@ ERRORS = [
     (lambda x: x.repeat([1, 2], axis=1), ValueError, "repeat: repeats must be an int or 3 non-negative ints"),
     (lambda x: x.repeat(-1), ValueError, "repeat: repeats must be non-negative, got -1"),
     (lambda x: x.roll(1.5), TypeError, "roll: with axis=None the shift must be one int"),
+    (lambda x: x.roll((1, 2, 3), (0, 1)), ValueError, "roll: 3 shifts for 2 axes"),
     (lambda x: x.sum().tril(), ValueError, "tril needs a tensor with at least 2 dimensions, got shape ()"),
     (lambda x: x.split(2, axis=1), ValueError, "split: 2 section(s) do not divide axis 1 of length 3 equally"),
     (lambda x: x.chunk(0), ValueError, "chunk: chunks must be a positive int, got 0"),

@@ -862,9 +862,11 @@ class Tensor(GraphNode):
     def var(self, axis: ops.Axis = None, ddof: int = 0, keepdims: bool = False) -> Tensor:
         r"""Variance over ``axis``: :math:`\frac{1}{n - \mathrm{ddof}} \sum_i (x_i - \bar x)^2`.
 
-        ``ddof=0`` (the default, numpy's) divides by :math:`n`: the maximum-likelihood estimate, the variance of
-        the values themselves. PyTorch's default is the unbiased estimate, ``correction=1``: pass ``ddof=1`` to
-        match ``torch.var(x)``. A composite of mean, subtraction, square and sum:
+        ``ddof=0`` (the default) divides by :math:`n`: numpy's default, because this library follows numpy where
+        numpy and PyTorch differ, and because it is the variance of the values themselves (the maximum-likelihood
+        estimate, what batch and layer normalisation compute). PyTorch's default is the unbiased estimate of a
+        population's variance from a sample, ``correction=1`` (divide by :math:`n - 1`): pass ``ddof=1`` to match
+        ``torch.var(x)``. A composite of mean, subtraction, square and sum:
         :math:`\partial \mathrm{var} / \partial x_i = 2 (x_i - \bar x) / (n - \mathrm{ddof})`.
         """
         axes = ops.normalize_axes(axis, self.ndim)
@@ -985,6 +987,10 @@ class Tensor(GraphNode):
         shifts = tuple(shift) if isinstance(shift, (tuple, list)) else (shift,)
         axes_in = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
         if len(shifts) != len(axes_in):
+            if len(shifts) != 1 and len(axes_in) != 1:
+                raise ValueError(
+                    f"roll: {len(shifts)} shifts for {len(axes_in)} axes; give one shift per axis, or one for all"
+                )
             shifts, axes_in = np.broadcast_arrays(np.asarray(shifts), np.asarray(axes_in))  # type: ignore[assignment]
         out = self
         for s, a in zip(shifts, axes_in, strict=True):
