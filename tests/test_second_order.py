@@ -456,6 +456,23 @@ LINEAR_OPS = [
     LinearOp("cast", lambda a: a.astype(np.longdouble), [(3,)]),
     LinearOp("matmul (A const)", lambda b: Tensor(_X[:2]) @ b, [(3, 2)]),
     LinearOp("linear (W const)", lambda x: apply_op(tg.ops.Linear(), x, Tensor(_X[:2])), [(4, 3)]),
+    # issue 18: shape, statistics, indexing, linear algebra
+    LinearOp("cumsum", lambda a: a.cumsum(axis=0), [(3, 2)]),
+    LinearOp("einsum (B const)", lambda a: tg.einsum("ij,jk->ik", a, Tensor(_X[:3, :2])), [(2, 3)]),
+    LinearOp("einsum diagonal", lambda a: tg.einsum("iji->j", a), [(2, 3, 2)]),
+    LinearOp("flip", lambda a: a.flip(1), [(2, 3)]),
+    LinearOp("roll", lambda a: a.roll(2, axis=1), [(2, 3)]),
+    LinearOp("tile", lambda a: a.tile((2, 1)), [(2, 3)]),
+    LinearOp("repeat", lambda a: a.repeat(2, axis=0), [(2, 3)]),
+    LinearOp("tril", lambda a: a.tril(), [(3, 3)]),
+    LinearOp("pad reflect", lambda a: a.pad(((0, 1), (2, 1)), mode="reflect"), [(2, 3)]),
+    LinearOp("pad constant", lambda a: a.pad(1), [(2, 3)]),
+    LinearOp("diagonal", lambda a: a.diagonal(1), [(3, 3)]),
+    LinearOp("diag", lambda a: a.diag(-1), [(3,)]),
+    LinearOp("trace", lambda a: a.trace(), [(3, 3)]),
+    LinearOp("take_along_axis", lambda a: a.take_along_axis(np.array([[2, 2], [0, 1]]), 1), [(2, 3)]),
+    LinearOp("index_add", lambda a, b: a.index_add(1, np.array([0, 0]), b), [(2, 3), (2, 2)]),
+    LinearOp("squeeze/expand_dims", lambda a: a.expand_dims(0).squeeze(0).flatten(), [(2, 3)]),
 ]
 
 
@@ -915,6 +932,10 @@ SECOND_ORDER_TESTS: dict[str, tuple[str, ...] | str] = {
         "test_bce_hessian_wrt_probabilities_and_targets",
         "test_logistic_regression_hessian_bce_with_logits",
     ),
+    # issue 18: shape, statistics, indexing, linear algebra
+    "cumsum": ("test_linear_op_has_zero_second_derivative",),
+    "cumprod": ("test_cumprod_hessian_hand_derived_with_zeros",),
+    "einsum": ("test_einsum_hessian_is_bilinear", "test_linear_op_has_zero_second_derivative"),
 }
 
 
@@ -937,3 +958,44 @@ def test_every_primitive_has_a_second_order_test():
         assert tests, op
         for name in tests:
             assert name.startswith("test_") and callable(globals().get(name)), f"{op}: no test named {name}"
+
+
+# --------------------------------------------------------------------------------------------------------
+# issue 18: shape, statistics, indexing, linear algebra
+# --------------------------------------------------------------------------------------------------------
+
+
+def _cumprod_hessian(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Hessian of sum_j w_j prod_{k <= j} x_k: entry (a, b), a != b, is sum over j >= max(a, b) of w_j times the
+    product of x_k over k <= j without a and b; the diagonal is 0 (each x appears once per product)."""
+    n = len(x)
+    H = np.zeros((n, n))
+    for a in range(n):
+        for b in range(n):
+            if a != b:
+                for j in range(max(a, b), n):
+                    H[a, b] += w[j] * np.prod([x[k] for k in range(j + 1) if k not in (a, b)])
+    return H
+
+
+@pytest.mark.parametrize("x", [[0.5, -1.5, 2.0, 0.7], [2.0, 0.0, 3.0, 0.0], [0.0, 0.0, 1.5, -2.0]])
+def test_cumprod_hessian_hand_derived_with_zeros(x):
+    """The second derivative of a cumulative product, also at zeros (one or two of them), where y / x would
+    give NaN: the rule's products of the others are differentiable again."""
+    x = np.array(x)
+    w = np.array([0.3, -1.2, 0.8, 1.1])
+    assert_hessian(lambda t: (t.cumprod() * Tensor(w)).sum(), leaf(x), expected=_cumprod_hessian(x, w))
+
+
+def test_einsum_hessian_is_bilinear():
+    """f(A, B) = sum_ik W_ik sum_j A_ij B_jk is bilinear: d2f / dA_ij dB_jk = W_ik, no curvature within A or B."""
+    A, B, W = sample("real", (2, 3), 1), sample("real", (3, 2), 2), sample("real", (2, 2), 3)
+    H = np.zeros((12, 12))
+    for i in range(2):
+        for j in range(3):
+            for k in range(2):
+                H[i * 3 + j, 6 + j * 2 + k] = H[6 + j * 2 + k, i * 3 + j] = W[i, k]
+    assert_hessian(lambda a, b: (tg.einsum("ij,jk->ik", a, b) * Tensor(W)).sum(), leaf(A), leaf(B), expected=H)
+    # the trace of a product, tr(A A^T) = sum A^2: Hessian 2 I, through a repeated letter in the output of one
+    # operand's gradient and the other operand being the same tensor
+    assert_hessian(lambda a: tg.einsum("ij,ij->", a, a), leaf(A), expected=2 * np.eye(6))

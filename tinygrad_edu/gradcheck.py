@@ -27,7 +27,7 @@ import numpy as np
 
 from . import ops
 from .func import jacobian_blocks
-from .tensor import Tensor, apply_op, concatenate, enable_grad, grad, maximum, minimum, no_grad, stack, where
+from .tensor import Tensor, apply_op, concatenate, einsum, enable_grad, grad, maximum, minimum, no_grad, stack, where
 
 __all__ = [
     "GradcheckError",
@@ -577,6 +577,21 @@ def _primitive_checks() -> list[tuple[str, str, Callable[..., Any], list[tuple[t
             [((2, 3), "real"), ((2, 3), "real")],
         ),
         ("where", "where(a > 0, a, b)", lambda a, b: where(a.data > 0, a, b), [((2, 3), "distinct")] * 2),
+        # issue 18: shape, statistics, indexing, linear algebra
+        ("cumsum", "a.cumsum(axis=1)", lambda a: a.cumsum(axis=1), [((2, 3), "real")]),
+        ("cumprod", "a.cumprod(axis=0)", lambda a: a.cumprod(axis=0), [((3, 2), "real")]),
+        (
+            "einsum",
+            "einsum('ij,jk->ik', A, B)",
+            lambda a, b: einsum("ij,jk->ik", a, b),
+            [((2, 3), "real"), ((3, 2), "real")],
+        ),
+        (
+            "einsum",
+            "einsum('ii,i->', A, v) (diagonal)",
+            lambda a, b: einsum("ii,i->", a, b),
+            [((3, 3), "real"), ((3,), "real")],
+        ),
     ]
 
 

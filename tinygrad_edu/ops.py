@@ -1303,6 +1303,226 @@ class BinaryCrossEntropy(Loss):
         return grad_p, grad_y
 
 
+# --------------------------------------------------------------------------------------------------------
+# issue 18: shape, statistics, indexing and linear algebra (cumulative sums and products, einsum)
+# --------------------------------------------------------------------------------------------------------
+
+
+def _reversed_along(axis: int, ndim: int) -> tuple[Any, ...]:
+    """The basic index that reverses ``axis`` (a view, on arrays and Tensors alike)."""
+    return (slice(None),) * axis + (slice(None, None, -1),) + (slice(None),) * (ndim - axis - 1)
+
+
+def _one_axis_of(axis: Any, ndim: int, what: str) -> int:
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{what}: axis must be an int, got {axis!r} ({type(axis).__name__})")
+    if not -ndim <= axis < ndim:
+        raise ValueError(
+            f"{what}: axis {axis} is out of range for a tensor with {ndim} dimension(s); use an axis from "
+            f"{-ndim} to {ndim - 1}"
+        )
+    return int(axis) % ndim
+
+
+class Cumsum(Parametrized):
+    r""":math:`y_j = \sum_{i \le j} x_i` along ``axis``;  :math:`\bar x_i = \sum_{j \ge i} \bar y_j`: the
+    cumulative sum of :math:`\bar y` taken from the end (reverse, cumsum, reverse). Linear, so its second
+    derivative is 0."""
+
+    __slots__ = ("axis",)
+    axis: int
+
+    def forward(self, x):
+        x = np.asarray(x)
+        return np.cumsum(x, axis=_one_axis_of(self.axis, x.ndim, "cumsum"))
+
+    def vjp(self, grad, out, x):
+        rev = _reversed_along(self.axis % grad.ndim, grad.ndim)
+        return (apply(Cumsum(self.axis), grad[rev])[rev],)
+
+
+class Cumprod(Parametrized):
+    r""":math:`y_j = \prod_{i \le j} x_i` along ``axis``.
+
+    :math:`\partial y_j / \partial x_i = \prod_{k \le j,\, k \ne i} x_k` for :math:`i \le j` (0 otherwise), so
+    :math:`\bar x_i = \sum_{j \ge i} \bar y_j \prod_{k \le j,\, k \ne i} x_k`.
+
+    Where no :math:`x` is 0 that is :math:`\bar x_i = \frac{1}{x_i}\sum_{j \ge i} \bar y_j y_j` (one reversed
+    cumulative sum: the rule takes this O(n) path on arrays). With a zero it would be 0/0 = NaN, so then (and
+    under ``create_graph``, where the rule must be differentiable everywhere) the rule builds the products of the
+    *others* directly: an (n, n) array :math:`X_{ik} = x_k` with :math:`X_{ii} = 1`, its cumulative product
+    :math:`P_{ij} = \prod_{k \le j, k \ne i} x_k` (this very op, so second derivatives recurse) masked to
+    :math:`j \ge i`, and :math:`\bar x_i = \sum_j P_{ij} \bar y_j`: O(n^2) along the axis, exact with zeros.
+    """
+
+    __slots__ = ("axis",)
+    axis: int
+
+    def forward(self, x):
+        x = np.asarray(x)
+        return np.cumprod(x, axis=_one_axis_of(self.axis, x.ndim, "cumprod"))
+
+    def vjp(self, grad, out, x):
+        ndim = len(_shape(x))
+        ax = self.axis % ndim
+        if _on_graph(grad, x) is None and np.all(x != 0):
+            rev = _reversed_along(ax, ndim)
+            return (np.cumsum((grad * out)[rev], axis=ax)[rev] / x,)
+        n = _shape(x)[ax]
+        perm = [i for i in range(ndim) if i != ax] + [ax]  # the axis last
+        back = tuple(int(i) for i in np.argsort(perm))
+        xm, gm = x.transpose(perm), grad.transpose(perm)
+        lead = _shape(xm)[:-1]
+        others = where(np.eye(n, dtype=bool), 1.0, broadcast_to(xm[..., None, :], (*lead, n, n)))
+        products = apply(Cumprod(-1), others)  # [..., i, j] = prod of x_k over k <= j, k != i
+        products = where(np.triu(np.ones((n, n), dtype=bool)), products, 0.0)  # only j >= i
+        return ((products * gm[..., None, :]).sum(axis=-1).transpose(back),)
+
+
+_EINSUM_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def parse_einsum(subscripts: str, ndims: list[int]) -> tuple[list[str], str]:
+    """``subscripts`` in explicit form for operands of ``ndims`` dimensions: one letter per axis, ``...``
+    replaced by fresh letters (aligned from the right, as numpy broadcasts them), the implicit output (the
+    letters that occur once, in alphabetical order, after the broadcast axes) written out.
+
+    Raises
+    ------
+    ValueError
+        For a wrong number of operands, a character that is not a letter, or subscripts that do not match an
+        operand's number of dimensions; the message names the subscripts and the operand.
+    """
+    if not isinstance(subscripts, str):
+        raise TypeError(f"einsum: subscripts must be a string such as 'ij,jk->ik', got {type(subscripts).__name__}")
+    spec = subscripts.replace(" ", "")
+    lhs, arrow, rhs = spec.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(ndims):
+        raise ValueError(
+            f"einsum: subscripts {subscripts!r} name {len(terms)} operand(s) but {len(ndims)} were given; "
+            "write one comma-separated term per operand"
+        )
+    for part in [*terms, rhs]:
+        bad = set(part.replace("...", "")) - set(_EINSUM_LETTERS)
+        if bad or part.count("...") > 1:
+            raise ValueError(
+                f"einsum: subscripts {subscripts!r}: use letters a-z, A-Z and at most one '...' per term, "
+                f"got {sorted(bad) if bad else part!r}"
+            )
+    n_ellipsis = 0
+    for k, (term, nd) in enumerate(zip(terms, ndims, strict=True)):
+        named = len(term.replace("...", ""))
+        if ("..." not in term and named != nd) or named > nd:
+            raise ValueError(
+                f"einsum: term {term!r} of {subscripts!r} names {named} axes, but operand {k} has {nd} "
+                "dimension(s); give one letter per axis (or '...' for the leading ones)"
+            )
+        if "..." in term:
+            n_ellipsis = max(n_ellipsis, nd - named)
+    used = set(spec)
+    fresh = [c for c in _EINSUM_LETTERS if c not in used][:n_ellipsis]
+    if len(fresh) < n_ellipsis:
+        raise ValueError(f"einsum: {subscripts!r} uses too many letters to name the axes under '...'")
+    if not arrow:
+        letters = [c for term in terms for c in term.replace("...", "")]
+        rhs = ("..." if any("..." in t for t in terms) else "") + "".join(
+            sorted(c for c in set(letters) if letters.count(c) == 1)
+        )
+    out_terms = []
+    for term, nd in zip(terms, ndims, strict=True):
+        extra = nd - len(term.replace("...", ""))
+        out_terms.append(term.replace("...", "".join(fresh[n_ellipsis - extra :])))
+    if "..." in rhs:
+        rhs = rhs.replace("...", "".join(fresh))
+    elif n_ellipsis and arrow:
+        raise ValueError(
+            f"einsum: {subscripts!r} has '...' in its operands but not in its output; write '...' in the output "
+            "(e.g. '...ij->...i') or sum the broadcast axes afterwards"
+        )
+    inputs = set("".join(out_terms))
+    if len(set(rhs)) != len(rhs) or not set(rhs) <= inputs:
+        raise ValueError(
+            f"einsum: the output of {subscripts!r} must name each letter once, and only letters of the operands"
+        )
+    return out_terms, rhs
+
+
+class Einsum(Primitive):
+    r"""Einstein summation, :math:`y_{\text{out}} = \sum_{\text{other letters}} \prod_k x^{(k)}_{\text{term}_k}`
+    (``numpy.einsum``, with its ``optimize`` choice of contraction order).
+
+    :math:`y` is linear in each operand, so :math:`\bar x^{(k)}` is the same sum with :math:`x^{(k)}` replaced by
+    :math:`\bar y`: one more einsum, from the output's letters and the other operands' letters into operand
+    :math:`k`'s letters. Two cases need a constant operand in that einsum: a letter repeated in term :math:`k`
+    (``'ii->'``, a diagonal) gets the second occurrence renamed and an identity matrix :math:`\delta_{ia}`, so
+    that :math:`\bar x_{ia} = \bar y\,\delta_{ia}`; a letter that occurs only in term :math:`k` (summed away
+    before anything else sees it) gets a vector of ones, so that :math:`\bar y` is copied along it. Operands
+    broadcast along ``...`` (or size-1 axes) get their gradient summed back (:func:`unbroadcast`'s rule, axis
+    by axis), and one whose letter has size 1 everywhere else gets its gradient broadcast along that letter.
+    Every operand's einsum is again this op, so second derivatives come for free.
+    """
+
+    __slots__ = ("optimize", "subscripts")
+    grads_are_new = False  # np.einsum("ji->ij", g) is a view of g; a broadcast gradient is a read-only view
+
+    def __init__(self, subscripts: str, optimize: Any = False) -> None:
+        self.subscripts, self.optimize = subscripts, optimize
+
+    def attributes(self):
+        return {"subscripts": self.subscripts}
+
+    def forward(self, *operands):
+        arrays = [np.asarray(x) for x in operands]
+        terms, out = parse_einsum(self.subscripts, [a.ndim for a in arrays])
+        sizes: dict[str, int] = {}
+        for term, a in zip(terms, arrays, strict=True):
+            for c, n in zip(term, a.shape, strict=True):
+                if n != 1 and sizes.get(c, 1) not in (1, n):
+                    raise ValueError(
+                        f"einsum {self.subscripts!r}: letter {c!r} has size {sizes[c]} in one operand and {n} in "
+                        f"another (shapes {[a.shape for a in arrays]}); the axes a letter names must have one "
+                        "size (or 1, to broadcast)"
+                    )
+                sizes[c] = max(sizes.get(c, 1), n)
+        self.saved = (terms, out, sizes)
+        return np.einsum(",".join(terms) + "->" + out, *arrays, optimize=self.optimize)
+
+    def vjp(self, grad, out, *operands):
+        terms, out_term, sizes = self.context
+        grads: list[Value | None] = []
+        dtype = np.result_type(values(grad))
+        for k, need in enumerate(self.needs_input_grad):
+            if not need:
+                grads.append(None)
+                continue
+            term = terms[k]
+            others = [(t, x) for j, (t, x) in enumerate(zip(terms, operands, strict=True)) if j != k]
+            spare = iter(c for c in _EINSUM_LETTERS if c not in sizes)
+            target, constants, seen = "", [], set()
+            for c in term:
+                if c in seen:  # a repeated letter: a diagonal, written with an identity matrix
+                    a = next(spare)
+                    constants.append((c + a, np.eye(sizes[c], dtype=dtype)))
+                    target += a
+                else:
+                    seen.add(c)
+                    target += c
+            elsewhere = set(out_term).union(*(set(t) for t, _ in others))
+            for c in dict.fromkeys(term):
+                if c not in elsewhere:  # summed only in this operand: the gradient is copied along it
+                    constants.append((c, np.ones(sizes[c], dtype=dtype)))
+            pieces = [(out_term, grad), *others, *constants]
+            spec = ",".join(t for t, _ in pieces) + "->" + target
+            g = apply(Einsum(spec, self.optimize), *(x for _, x in pieces))
+            shape = _shape(operands[k])
+            if any(n > m for n, m in zip(shape, _shape(g), strict=True)):  # a letter of size 1 elsewhere
+                g = broadcast_to(g, tuple(max(n, m) for n, m in zip(shape, _shape(g), strict=True)))
+            stretched = tuple(i for i, n in enumerate(shape) if n != _shape(g)[i])
+            grads.append(g.sum(axis=stretched, keepdims=True) if stretched else g)
+        return tuple(grads)
+
+
 #: The bases that give a rule its shape; they are not ops themselves.
 _BASES: tuple[type[Primitive], ...] = (Primitive, Elementwise, Binary, Parametrized, Reduction, Loss)
 

@@ -9,6 +9,7 @@ composite functions elsewhere are written with Tensor methods.
 
 from __future__ import annotations
 
+import itertools
 import sys
 import types
 import warnings
@@ -22,6 +23,7 @@ from . import anomaly as _anomaly
 from . import engine as _engine
 from . import ops
 from ._random import generator
+from ._validation import check_flag
 from .anomaly import _mode as _anomaly_mode
 from .engine import GraphNode, _grad_mode, enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
 
@@ -42,6 +44,21 @@ __all__ = [
     "grad",
     "apply_op",
     "ReleasedTensor",
+    "einsum",
+    "outer",
+    "tensordot",
+    "inner",
+    "dot",
+    "trace",
+    "diagonal",
+    "diag",
+    "tril",
+    "triu",
+    "split",
+    "flip",
+    "roll",
+    "pad",
+    "take_along_axis",
 ]
 
 Scalar = int | float | bool
@@ -769,9 +786,22 @@ class Tensor(GraphNode):
             shape = tuple(shape[0])
         return apply_op(ops.Reshape(tuple(int(n) for n in shape)), self)
 
-    def flatten(self) -> Tensor:
-        """The values as a 1-D tensor."""
-        return self.reshape(-1)
+    def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
+        """Merge the axes from ``start_axis`` to ``end_axis`` (inclusive) into one; by default all of them, giving
+        a 1-D tensor (PyTorch's ``flatten(start_dim, end_dim)``; numpy's ``ravel`` for the default)."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        start = _axis_of(start_axis, self, "flatten")
+        end = _axis_of(end_axis, self, "flatten")
+        if start > end:
+            raise ValueError(
+                f"flatten: start_axis {start_axis} comes after end_axis {end_axis} for a tensor of shape {self.shape}"
+            )
+        return (
+            self.reshape(*self.shape[:start], -1, *self.shape[end + 1 :])
+            if self.size
+            else self.reshape(*self.shape[:start], int(np.prod(self.shape[start : end + 1])), *self.shape[end + 1 :])
+        )
 
     def transpose(self, *axes: Any) -> Tensor:
         """Permute the axes (numpy convention): no arguments reverses them."""
@@ -827,6 +857,385 @@ class Tensor(GraphNode):
         """
         _engine.backward(self, grad, retain_graph, create_graph)
 
+    # ---- issue 18: shape, statistics, indexing, linear algebra (composites unless noted) -------------------
+
+    def var(self, axis: ops.Axis = None, ddof: int = 0, keepdims: bool = False) -> Tensor:
+        r"""Variance over ``axis``: :math:`\frac{1}{n - \mathrm{ddof}} \sum_i (x_i - \bar x)^2`.
+
+        ``ddof=0`` (the default) divides by :math:`n`: numpy's default, because this library follows numpy where
+        numpy and PyTorch differ, and because it is the variance of the values themselves (the maximum-likelihood
+        estimate, what batch and layer normalisation compute). PyTorch's default is the unbiased estimate of a
+        population's variance from a sample, ``correction=1`` (divide by :math:`n - 1`): pass ``ddof=1`` to match
+        ``torch.var(x)``. A composite of mean, subtraction, square and sum:
+        :math:`\partial \mathrm{var} / \partial x_i = 2 (x_i - \bar x) / (n - \mathrm{ddof})`.
+        """
+        axes = ops.normalize_axes(axis, self.ndim)
+        n = int(np.prod([self.shape[a] for a in axes], dtype=np.int64))
+        if isinstance(ddof, (bool, np.bool_)) or not isinstance(ddof, (int, np.integer)) or ddof < 0:
+            raise ValueError(f"var: ddof must be a non-negative int, got {ddof!r}")
+        if n - ddof <= 0:
+            raise ValueError(
+                f"var: {n} element(s) over axis {axis} with ddof={ddof} leave {n - ddof} degrees of freedom; "
+                "the variance needs more elements than ddof (use ddof=0, or reduce over more elements)"
+            )
+        centred = self - self.mean(axis=axes, keepdims=True)
+        return (centred * centred).sum(axis=axes, keepdims=keepdims) / (n - ddof)
+
+    def std(self, axis: ops.Axis = None, ddof: int = 0, keepdims: bool = False) -> Tensor:
+        r"""Standard deviation, :math:`\sqrt{\mathrm{var}}` (see :meth:`var`: numpy's ``ddof=0`` by default,
+        PyTorch's default is ``correction=1``). Its gradient :math:`(x_i - \bar x) / ((n - \mathrm{ddof})\,\sigma)`
+        is infinite/NaN where :math:`\sigma = 0` (all values equal), as in PyTorch."""
+        return self.var(axis=axis, ddof=ddof, keepdims=keepdims).sqrt()
+
+    def cumsum(self, axis: int | None = None) -> Tensor:
+        r"""Cumulative sum along ``axis`` (``None``: of the flattened tensor, as numpy). A primitive
+        (:class:`~tinygrad_edu.ops.Cumsum`): :math:`\bar x_i = \sum_{j \ge i} \bar y_j`."""
+        if axis is None:
+            return apply_op(ops.Cumsum(0), self.reshape(-1))
+        return apply_op(ops.Cumsum(_axis_of(axis, self, "cumsum")), self)
+
+    def cumprod(self, axis: int | None = None) -> Tensor:
+        r"""Cumulative product along ``axis`` (``None``: flattened). A primitive
+        (:class:`~tinygrad_edu.ops.Cumprod`) whose gradient is exact where some :math:`x_i = 0` (products of
+        the other elements, never :math:`y / x`)."""
+        if axis is None:
+            return apply_op(ops.Cumprod(0), self.reshape(-1))
+        return apply_op(ops.Cumprod(_axis_of(axis, self, "cumprod")), self)
+
+    def prod(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
+        r"""Product over ``axis``: the last entry of a cumulative product over the reduced axes (moved to the end
+        and flattened). :math:`\partial y / \partial x_i = \prod_{k \ne i} x_k`, exact with zeros: with one zero
+        the gradient of that element is the product of the others, not the NaN of :math:`y / x_i`."""
+        keepdims = check_flag(keepdims, "keepdims")
+        axes = ops.normalize_axes(axis, self.ndim)
+        rest = [a for a in range(self.ndim) if a not in axes]
+        kept = tuple(1 if a in axes else n for a, n in enumerate(self.shape))
+        moved = self.transpose(*rest, *axes) if axes else self
+        flat = moved.reshape(*[self.shape[a] for a in rest], -1)
+        empty = flat.shape[-1] == 0  # the empty product is 1, with no gradient to anything
+        out = flat.sum(axis=-1) * 0 + 1 if empty else flat.cumprod(axis=-1)[..., -1]
+        return out.reshape(kept) if keepdims else out
+
+    def quantile(self, q: float, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        r"""The ``q``-quantile along ``axis`` (``None``: of all values), numpy's default ``method="linear"``:
+        with the sorted values :math:`s` and :math:`p = q (n - 1)`,
+        :math:`s_{\lfloor p \rfloor} + (p - \lfloor p \rfloor)(s_{\lfloor p \rfloor + 1} - s_{\lfloor p \rfloor})`.
+        The gradient reaches the (at most two) selected elements, weighted :math:`1 - t` and :math:`t`; among
+        tied values it goes to the one the stable sort placed there."""
+        keepdims = check_flag(keepdims, "keepdims")
+        if isinstance(q, (bool, np.bool_)) or not isinstance(q, (int, float, np.integer, np.floating)):
+            raise TypeError(f"quantile: q must be one number in [0, 1], got {q!r} ({type(q).__name__})")
+        if not 0 <= q <= 1:
+            raise ValueError(f"quantile: q must be in [0, 1], got {q}")
+        x, ax = (self.reshape(-1), 0) if axis is None else (self, _axis_of(axis, self, "quantile"))
+        n = x.shape[ax]
+        if n == 0:
+            raise ValueError(f"quantile of an empty tensor (shape {self.shape}) over axis {axis} is undefined")
+        s = x.sort(axis=ax)
+        pos = float(q) * (n - 1)
+        lo = int(np.floor(pos))
+        hi, t = min(lo + 1, n - 1), pos - lo
+        before = (slice(None),) * ax
+        out = s[(*before, lo)]
+        if t > 0:
+            out = out + (s[(*before, hi)] - out) * t
+        if keepdims:
+            out = out.reshape([1] * self.ndim) if axis is None else out.expand_dims(ax)
+        return out
+
+    def median(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """The median along ``axis``: :meth:`quantile` at 0.5, numpy's (the mean of the two middle values for an
+        even count; ``torch.median`` returns the lower one instead)."""
+        return self.quantile(0.5, axis=axis, keepdims=keepdims)
+
+    def squeeze(self, axis: ops.Axis = None) -> Tensor:
+        """Remove axes of length 1 (all of them, or those in ``axis``, which must have length 1)."""
+        if axis is None:
+            return self.reshape(tuple(n for n in self.shape if n != 1))
+        axes = ops.normalize_axes(axis, self.ndim)
+        for a in axes:
+            if self.shape[a] != 1:
+                raise ValueError(
+                    f"squeeze: axis {a} of a tensor of shape {self.shape} has length {self.shape[a]}, not 1; "
+                    "only axes of length 1 can be removed"
+                )
+        return self.reshape(tuple(n for a, n in enumerate(self.shape) if a not in axes))
+
+    def expand_dims(self, axis: int | tuple[int, ...]) -> Tensor:
+        """Insert axes of length 1 at ``axis`` (positions in the result, numpy's ``expand_dims``); alias
+        ``unsqueeze``."""
+        count = len(axis) if isinstance(axis, (tuple, list)) else 1
+        axes = ops.normalize_axes(axis, self.ndim + count)
+        shape = iter(self.shape)
+        return self.reshape(tuple(1 if a in axes else next(shape) for a in range(self.ndim + count)))
+
+    unsqueeze = expand_dims
+
+    def flip(self, axis: ops.Axis = None) -> Tensor:
+        """Reverse the order along ``axis`` (all axes for ``None``): an index with step -1, whose gradient is
+        the same flip of the upstream gradient."""
+        axes = ops.normalize_axes(axis, self.ndim)
+        return self[tuple(slice(None, None, -1) if a in axes else slice(None) for a in range(self.ndim))]
+
+    def roll(self, shift: int | tuple[int, ...], axis: ops.Axis = None) -> Tensor:
+        """Shift elements cyclically by ``shift`` along ``axis`` (``None``: the flattened tensor, as numpy).
+        Two slices joined: the gradient is the roll by ``-shift``."""
+        if axis is None:
+            if not isinstance(shift, (int, np.integer)):
+                raise TypeError(f"roll: with axis=None the shift must be one int, got {shift!r}")
+            return self.reshape(-1).roll(shift, 0).reshape(self.shape)
+        shifts = tuple(shift) if isinstance(shift, (tuple, list)) else (shift,)
+        axes_in = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+        if len(shifts) != len(axes_in):
+            if len(shifts) != 1 and len(axes_in) != 1:
+                raise ValueError(
+                    f"roll: {len(shifts)} shifts for {len(axes_in)} axes; give one shift per axis, or one for all"
+                )
+            shifts, axes_in = np.broadcast_arrays(np.asarray(shifts), np.asarray(axes_in))  # type: ignore[assignment]
+        out = self
+        for s, a in zip(shifts, axes_in, strict=True):
+            ax = _axis_of(int(a), self, "roll")
+            n = self.shape[ax]
+            if n == 0 or int(s) % n == 0:
+                continue
+            k = int(s) % n
+            before = (slice(None),) * ax
+            out = concatenate([out[(*before, slice(n - k, None))], out[(*before, slice(0, n - k))]], axis=ax)
+        return out
+
+    def tile(self, reps: int | Sequence[int]) -> Tensor:
+        """Repeat the whole tensor ``reps`` times along each axis (numpy's ``tile``: ``[1, 2]`` tiled 2 times is
+        ``[1, 2, 1, 2]``). A reshape, expand and reshape: the gradient sums over the tiles."""
+        reps_t = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
+        if any(isinstance(r, bool) or not isinstance(r, (int, np.integer)) or r < 0 for r in reps_t):
+            raise ValueError(f"tile: reps must be non-negative ints, got {reps!r}")
+        ndim = max(self.ndim, len(reps_t))
+        reps_t = (1,) * (ndim - len(reps_t)) + reps_t
+        shape = (1,) * (ndim - self.ndim) + self.shape
+        inter = tuple(v for n in shape for v in (1, n))
+        big = tuple(v for r, n in zip(reps_t, shape, strict=True) for v in (r, n))
+        return self.reshape(inter).expand(big).reshape(tuple(r * n for r, n in zip(reps_t, shape, strict=True)))
+
+    def repeat(self, repeats: int | Sequence[int], axis: int | None = None) -> Tensor:
+        """Repeat each element ``repeats`` times along ``axis`` (numpy's ``repeat``: ``[1, 2]`` repeated 2
+        times is ``[1, 1, 2, 2]``; ``axis=None`` flattens first). Not PyTorch's ``Tensor.repeat``, which is
+        :meth:`tile`. ``repeats`` may give one count per element."""
+        x, ax = (self.reshape(-1), 0) if axis is None else (self, _axis_of(axis, self, "repeat"))
+        n = x.shape[ax]
+        if isinstance(repeats, (int, np.integer)) and not isinstance(repeats, bool):
+            if repeats < 0:
+                raise ValueError(f"repeat: repeats must be non-negative, got {repeats}")
+            shape = x.shape
+            inter = (*shape[: ax + 1], 1, *shape[ax + 1 :])
+            big = (*shape[: ax + 1], int(repeats), *shape[ax + 1 :])
+            return x.reshape(inter).expand(big).reshape((*shape[:ax], n * int(repeats), *shape[ax + 1 :]))
+        counts = np.asarray(repeats)
+        if counts.dtype.kind not in "iu" or counts.shape != (n,) or (counts < 0).any():
+            raise ValueError(
+                f"repeat: repeats must be an int or {n} non-negative ints (one per element along axis {axis}), "
+                f"got {repeats!r}"
+            )
+        return x[(slice(None),) * ax + (np.repeat(np.arange(n), counts),)]
+
+    def _triangle(self, k: int, lower: bool, fn: str) -> Tensor:
+        if self.ndim < 2:
+            raise ValueError(f"{fn} needs a tensor with at least 2 dimensions, got shape {self.shape}")
+        mask = (np.tril if lower else np.triu)(np.ones(self.shape[-2:], dtype=bool), k)
+        return where(mask, self, 0.0)
+
+    def tril(self, k: int = 0) -> Tensor:
+        """The lower triangle of the last two axes (entries with column - row <= ``k``), zeros elsewhere."""
+        return self._triangle(k, True, "tril")
+
+    def triu(self, k: int = 0) -> Tensor:
+        """The upper triangle of the last two axes (entries with column - row >= ``k``), zeros elsewhere."""
+        return self._triangle(k, False, "triu")
+
+    def split(self, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[Tensor]:
+        """Split along ``axis`` (numpy's ``split``): an int N gives N equal parts (an error if they are not
+        equal), a list of indices gives the parts between them. Each part is a slice."""
+        ax = _axis_of(axis, self, "split")
+        n = self.shape[ax]
+        if isinstance(indices_or_sections, (int, np.integer)) and not isinstance(indices_or_sections, bool):
+            sections = int(indices_or_sections)
+            if sections <= 0 or n % sections:
+                raise ValueError(
+                    f"split: {sections} section(s) do not divide axis {axis} of length {n} equally; use chunk() "
+                    "for unequal parts or give the split indices"
+                )
+            bounds = [i * (n // sections) for i in range(sections + 1)]
+        else:
+            bounds = [0, *(int(i) for i in indices_or_sections), n]  # type: ignore[union-attr]
+        before = (slice(None),) * ax
+        return [self[(*before, slice(a, b))] for a, b in itertools.pairwise(bounds)]
+
+    def chunk(self, chunks: int, axis: int = 0) -> list[Tensor]:
+        """Split along ``axis`` into ``chunks`` parts of ``ceil(n / chunks)`` elements, the last one smaller
+        (PyTorch's ``chunk``; there may be fewer than ``chunks`` parts)."""
+        if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or chunks <= 0:
+            raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+        ax = _axis_of(axis, self, "chunk")
+        n = self.shape[ax]
+        size = max(-(-n // int(chunks)), 1)
+        return self.split(list(range(size, n, size)), axis=ax)
+
+    def pad(self, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Tensor:
+        """Pad with numpy's ``np.pad`` signature: ``pad_width`` as an int, ``(before, after)`` or one pair per axis;
+        ``mode`` ``"constant"`` (the gradient is the slice of the original), ``"reflect"``, ``"symmetric"``,
+        ``"edge"`` or ``"wrap"`` (an index: the gradient of each element sums over its copies)."""
+        try:
+            widths = np.broadcast_to(np.asarray(pad_width), (self.ndim, 2))
+        except ValueError:
+            raise ValueError(
+                f"pad: pad_width {pad_width!r} does not fit a tensor of shape {self.shape}; give an int, (before, "
+                "after), or one (before, after) pair per axis"
+            ) from None
+        if widths.dtype.kind not in "iu" or (widths < 0).any():
+            raise ValueError(f"pad: pad_width must be non-negative ints, got {pad_width!r}")
+        modes = ("constant", "reflect", "symmetric", "edge", "wrap")
+        if mode not in modes:
+            raise ValueError(f"pad: mode must be one of {modes}, got {mode!r}")
+        if mode == "constant":
+            shape = tuple(int(n + b + a) for n, (b, a) in zip(self.shape, widths, strict=True))
+            index = tuple(slice(int(b), int(b) + n) for n, (b, _) in zip(self.shape, widths, strict=True))
+            background = np.pad(np.zeros(self.shape, dtype=self.dtype), widths, constant_values=constant_values)
+            return apply_op(ops.ScatterAdd(index, shape), self) + Tensor._make(background, None, None)
+        out = self
+        for ax, (b, a) in enumerate(widths):
+            if b or a:
+                if self.shape[ax] == 0:
+                    raise ValueError(f"pad: mode {mode!r} cannot pad the empty axis {ax} of shape {self.shape}")
+                idx = np.pad(np.arange(self.shape[ax]), (int(b), int(a)), mode=mode)  # type: ignore[call-overload]
+                out = out[(slice(None),) * ax + (idx,)]
+        return out
+
+    def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+        """The diagonal of the (``axis1``, ``axis2``) planes, as numpy: those axes removed and the diagonal
+        appended as the last axis; ``offset > 0`` above the main diagonal. The gradient is scattered back."""
+        if self.ndim < 2:
+            raise ValueError(f"diagonal needs a tensor with at least 2 dimensions, got shape {self.shape}")
+        a1, a2 = _axis_of(axis1, self, "diagonal"), _axis_of(axis2, self, "diagonal")
+        a1, a2 = a1 % self.ndim, a2 % self.ndim
+        if a1 == a2:
+            raise ValueError(f"diagonal: axis1 and axis2 must differ, got {axis1} and {axis2}")
+        rest = [a for a in range(self.ndim) if a not in (a1, a2)]
+        moved = self.transpose(*rest, a1, a2)
+        r0, c0 = max(-offset, 0), max(offset, 0)
+        k = max(0, min(self.shape[a1] - r0, self.shape[a2] - c0))
+        return moved[..., np.arange(k) + r0, np.arange(k) + c0]
+
+    def diag(self, k: int = 0) -> Tensor:
+        """numpy's ``diag``: a 1-D tensor becomes the ``k``-th diagonal of a square matrix, a 2-D tensor gives its
+        ``k``-th diagonal."""
+        if self.ndim == 1:
+            n = self.shape[0] + abs(k)
+            idx = np.arange(self.shape[0])
+            return apply_op(ops.ScatterAdd((idx + max(-k, 0), idx + max(k, 0)), (n, n)), self)
+        if self.ndim == 2:
+            return self.diagonal(k)
+        raise ValueError(f"diag needs a 1-D or 2-D tensor, got shape {self.shape}; use diagonal() for more axes")
+
+    def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+        """The sum of the diagonal (numpy's ``trace``): ``diagonal(offset, axis1, axis2).sum(-1)``."""
+        return self.diagonal(offset, axis1, axis2).sum(axis=-1)
+
+    def take_along_axis(self, indices: Any, axis: int) -> Tensor:
+        """Pick values by ``indices`` along ``axis`` (numpy's ``take_along_axis``: ``indices`` has the tensor's
+        number of dimensions and broadcasts along the others). The gradient is scattered back, adding where
+        an index repeats. PyTorch's ``gather(dim, index)`` is :meth:`gather`."""
+        idx = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+        if idx.dtype.kind not in "iu":
+            raise TypeError(f"take_along_axis: indices must be integers, got dtype {idx.dtype}")
+        ax = _axis_of(axis, self, "take_along_axis")
+        ax %= self.ndim
+        if idx.ndim != self.ndim:
+            raise ValueError(
+                f"take_along_axis: indices of shape {idx.shape} must have as many dimensions as the tensor "
+                f"(shape {self.shape}); reshape them, e.g. indices[..., None]"
+            )
+        n = self.shape[ax]
+        if idx.size and (idx.max() >= n or idx.min() < -n):
+            raise IndexError(f"take_along_axis: an index is out of range for axis {axis} of length {n}")
+        fancy = []
+        for d, size in enumerate(self.shape):
+            if d == ax:
+                fancy.append(idx)
+            else:
+                fancy.append(np.arange(size).reshape([size if e == d else 1 for e in range(self.ndim)]))
+        try:
+            np.broadcast_shapes(*(f.shape for f in fancy))
+        except ValueError:
+            raise ValueError(
+                f"take_along_axis: indices of shape {idx.shape} do not broadcast against shape {self.shape} "
+                f"outside axis {axis}"
+            ) from None
+        return self[tuple(fancy)]
+
+    def gather(self, axis: int, indices: Any) -> Tensor:
+        """PyTorch's ``gather(dim, index)``, with PyTorch's argument order: :meth:`take_along_axis`."""
+        return self.take_along_axis(indices, axis)
+
+    def index_add(self, axis: int, indices: Any, source: Any) -> Tensor:
+        """``x`` with ``source`` added at ``indices`` along ``axis`` (PyTorch's ``index_add``; repeated indices
+        add up, numpy's ``np.add.at``). A scatter-add: the gradient of ``source`` is the upstream gradient at
+        ``indices``, that of ``x`` the upstream gradient itself."""
+        ax = _axis_of(axis, self, "index_add") % self.ndim
+        idx = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+        if idx.dtype.kind not in "iu" or idx.ndim != 1:
+            raise TypeError(f"index_add: indices must be a 1-D integer array, got shape {idx.shape} {idx.dtype}")
+        src = source if isinstance(source, Tensor) else Tensor(np.asarray(source, dtype=self.dtype))
+        want = (*self.shape[:ax], len(idx), *self.shape[ax + 1 :])
+        if src.shape != want:
+            raise ValueError(
+                f"index_add: source of shape {src.shape} must have shape {want}: the tensor's shape {self.shape} "
+                f"with axis {axis} replaced by the {len(idx)} indices"
+            )
+        n = self.shape[ax]
+        if idx.size and (idx.max() >= n or idx.min() < -n):
+            raise IndexError(f"index_add: an index is out of range for axis {axis} of length {n}")
+        return self + apply_op(ops.ScatterAdd((slice(None),) * ax + (idx,), self.shape), src)
+
+    def masked_fill(self, mask: Any, value: float) -> Tensor:
+        """``value`` where ``mask`` (boolean, broadcastable to the tensor's shape) is True, the tensor elsewhere;
+        the gradient passes where the mask is False."""
+        m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+        if m.dtype != np.bool_:
+            raise TypeError(f"masked_fill: mask must be boolean, got dtype {m.dtype}; compare first, e.g. x > 0")
+        try:
+            ok = np.broadcast_shapes(m.shape, self.shape) == self.shape
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"masked_fill: a mask of shape {m.shape} does not broadcast to shape {self.shape}")
+        return where(m, value, self)
+
+    def argsort(self, axis: int = -1, descending: bool = False) -> Tensor:
+        """Indices that sort along ``axis`` (a stable sort: ties keep their order); no graph."""
+        ax = _axis_of(axis, self, "argsort")
+        data = self.data
+        if check_flag(descending, "descending"):
+            if data.dtype.kind == "u":
+                data = data.astype(np.int64)
+            data = -data if data.dtype != np.bool_ else ~data
+        return Tensor._make(np.argsort(data, axis=ax, kind="stable"), None, None)
+
+    def sort(self, axis: int = -1, descending: bool = False) -> Tensor:
+        """The values sorted along ``axis`` (numpy's ``sort``; ``descending=True`` as PyTorch). Differentiable
+        through the permutation: each gradient goes back to the element's original position. Ties: the
+        stable sort keeps their order, and each tied element gets the gradient of the place it was put in."""
+        return self.take_along_axis(self.argsort(axis, descending).data, axis)
+
+    def topk(self, k: int, axis: int = -1, largest: bool = True) -> tuple[Tensor, Tensor]:
+        """The ``k`` largest (``largest=False``: smallest) values along ``axis``, sorted, and their indices
+        (PyTorch's ``topk``). The values are differentiable: the gradient goes to the selected elements."""
+        ax = _axis_of(axis, self, "topk")
+        n = self.shape[ax]
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k <= n:
+            raise ValueError(f"topk: k must be an int from 0 to {n} (the length of axis {axis}), got {k!r}")
+        order = self.argsort(ax, descending=largest).data
+        idx = order[(slice(None),) * (ax % self.ndim) + (slice(0, int(k)),)]
+        return self.take_along_axis(idx, ax), Tensor._make(idx, None, None)
+
 
 def _one_axis(axis: Any, t: Tensor, fn: str) -> int | None:
     """``axis`` checked as one axis of ``t`` (or None), with an error that names ``fn`` and the shape."""
@@ -840,6 +1249,15 @@ def _one_axis(axis: Any, t: Tensor, fn: str) -> int | None:
             f"use an axis from {-t.ndim} to {t.ndim - 1}, or axis=None for the flattened tensor"
         )
     return int(axis)
+
+
+def _axis_of(axis: Any, t: Tensor, fn: str) -> int:
+    """One axis of ``t`` (not None), checked as :func:`_one_axis` does, as a non-negative int."""
+    if axis is None:
+        raise TypeError(f"{fn}: axis must be an int, got None")
+    checked = _one_axis(axis, t, fn)
+    assert checked is not None
+    return checked % max(t.ndim, 1)
 
 
 def _index_arg(index: Any) -> Any:
@@ -887,6 +1305,135 @@ def minimum(a: Any, b: Any) -> Tensor:
 def matmul(a: Any, b: Any) -> Tensor:
     """Matrix product with numpy's ``matmul`` semantics."""
     return _binary(ops.MatMul(), a, b)
+
+
+# --------------------------------------------------------------------------------------------------------
+# issue 18: shape, statistics, indexing, linear algebra: numpy's functions
+# --------------------------------------------------------------------------------------------------------
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def einsum(subscripts: str, *operands: Any, optimize: Any = False) -> Tensor:
+    r"""Einstein summation (``numpy.einsum``): ``tg.einsum("ij,jk->ik", A, B)`` is ``A @ B``.
+
+    A primitive (:class:`~tinygrad_edu.ops.Einsum`): the forward is ``np.einsum`` with ``optimize`` (False,
+    True, ``"greedy"``, ``"optimal"``); the gradient of each operand is another einsum, of the upstream
+    gradient and the other operands into that operand's subscripts. Repeated letters (``"ii->i"``, diagonals),
+    ``...`` broadcasting, implicit outputs (``"ij,jk"``) and letters summed within one operand are supported.
+    """
+    return apply_op(ops.Einsum(subscripts, optimize), *[_tensor(x) for x in operands])
+
+
+def outer(a: Any, b: Any) -> Tensor:
+    r"""Outer product :math:`y_{ij} = a_i b_j` of the flattened inputs (``numpy.outer``)."""
+    return _tensor(a).reshape(-1, 1) * _tensor(b).reshape(1, -1)
+
+
+def tensordot(a: Any, b: Any, axes: int | Sequence[Any] = 2) -> Tensor:
+    """Sum of products over the given axes (``numpy.tensordot``): ``axes=N`` contracts the last N axes of ``a``
+    with the first N of ``b``; ``axes=(axes_a, axes_b)`` names them. Written as an :func:`einsum`."""
+    ta, tb = _tensor(a), _tensor(b)
+    if isinstance(axes, (int, np.integer)):
+        n = int(axes)
+        if not 0 <= n <= min(ta.ndim, tb.ndim):
+            raise ValueError(f"tensordot: axes={n} is more than the dimensions of shapes {ta.shape} and {tb.shape}")
+        axes_a, axes_b = list(range(ta.ndim - n, ta.ndim)), list(range(n))
+    else:
+        try:
+            first, second = axes
+        except (TypeError, ValueError):
+            raise ValueError(f"tensordot: axes must be an int or a pair (axes_a, axes_b), got {axes!r}") from None
+        axes_a = [int(first)] if isinstance(first, (int, np.integer)) else list(first)
+        axes_b = [int(second)] if isinstance(second, (int, np.integer)) else list(second)
+    if len(axes_a) != len(axes_b):
+        raise ValueError(f"tensordot: axes {axes_a} and {axes_b} must have the same length")
+    axes_a = [_axis_of(x, ta, "tensordot") % ta.ndim for x in axes_a]
+    axes_b = [_axis_of(x, tb, "tensordot") % tb.ndim for x in axes_b]
+    for x, y in zip(axes_a, axes_b, strict=True):
+        if ta.shape[x] != tb.shape[y]:
+            raise ValueError(
+                f"tensordot: axis {x} of shape {ta.shape} ({ta.shape[x]}) does not match axis {y} of shape "
+                f"{tb.shape} ({tb.shape[y]})"
+            )
+    letters = iter(ops._EINSUM_LETTERS)
+    sa = [next(letters) for _ in range(ta.ndim)]
+    sb = [next(letters) for _ in range(tb.ndim)]
+    for x, y in zip(axes_a, axes_b, strict=True):
+        sb[y] = sa[x]
+    out = [c for i, c in enumerate(sa) if i not in axes_a] + [c for i, c in enumerate(sb) if i not in axes_b]
+    return einsum("".join(sa) + "," + "".join(sb) + "->" + "".join(out), ta, tb)
+
+
+def inner(a: Any, b: Any) -> Tensor:
+    r"""Inner product over the last axes (``numpy.inner``): for 1-D inputs :math:`\sum_i a_i b_i`."""
+    ta, tb = _tensor(a), _tensor(b)
+    if ta.ndim == 0 or tb.ndim == 0:
+        return ta * tb
+    return tensordot(ta, tb, axes=([-1], [-1]))
+
+
+def dot(a: Any, b: Any) -> Tensor:
+    """``numpy.dot``: the inner product of 1-D inputs, the matrix product of 2-D ones, a scalar product with a
+    0-d input, and for N-D a sum over the last axis of ``a`` and the second-to-last of ``b``."""
+    ta, tb = _tensor(a), _tensor(b)
+    if ta.ndim == 0 or tb.ndim == 0:
+        return ta * tb
+    if ta.ndim <= 2 and tb.ndim <= 2:
+        return ta @ tb
+    return tensordot(ta, tb, axes=([-1], [-2 if tb.ndim > 1 else -1]))
+
+
+def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+    """Sum along a diagonal (``numpy.trace``); see :meth:`Tensor.trace`."""
+    return _tensor(a).trace(offset, axis1, axis2)
+
+
+def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+    """``numpy.diagonal``; see :meth:`Tensor.diagonal`."""
+    return _tensor(a).diagonal(offset, axis1, axis2)
+
+
+def diag(v: Any, k: int = 0) -> Tensor:
+    """``numpy.diag``: 1-D in, a matrix with ``v`` on its ``k``-th diagonal; 2-D in, that diagonal."""
+    return _tensor(v).diag(k)
+
+
+def tril(a: Any, k: int = 0) -> Tensor:
+    """``numpy.tril``: the lower triangle; see :meth:`Tensor.tril`."""
+    return _tensor(a).tril(k)
+
+
+def triu(a: Any, k: int = 0) -> Tensor:
+    """``numpy.triu``: the upper triangle; see :meth:`Tensor.triu`."""
+    return _tensor(a).triu(k)
+
+
+def split(a: Any, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[Tensor]:
+    """``numpy.split``; see :meth:`Tensor.split`."""
+    return _tensor(a).split(indices_or_sections, axis)
+
+
+def flip(a: Any, axis: ops.Axis = None) -> Tensor:
+    """``numpy.flip``; see :meth:`Tensor.flip`."""
+    return _tensor(a).flip(axis)
+
+
+def roll(a: Any, shift: int | tuple[int, ...], axis: ops.Axis = None) -> Tensor:
+    """``numpy.roll``; see :meth:`Tensor.roll`."""
+    return _tensor(a).roll(shift, axis)
+
+
+def pad(a: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Tensor:
+    """``numpy.pad``; see :meth:`Tensor.pad`."""
+    return _tensor(a).pad(pad_width, mode, constant_values)
+
+
+def take_along_axis(a: Any, indices: Any, axis: int) -> Tensor:
+    """``numpy.take_along_axis``; see :meth:`Tensor.take_along_axis`."""
+    return _tensor(a).take_along_axis(indices, axis)
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ import numpy as np
 
 from .. import ops
 from ..metrics import value_range
-from ..tensor import Tensor, apply_op
+from ..tensor import Tensor, apply_op, get_default_dtype
 
 __all__ = [
     "relu",
@@ -50,6 +50,7 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "nll_loss",
+    "one_hot",
 ]
 
 Reduction = Literal["mean", "sum", "none"]
@@ -482,3 +483,34 @@ def nll_loss(log_probs: Any, labels: Any, reduction: Reduction = "mean") -> Tens
     labels = _class_targets(labels, log_probs.shape, log_probs.dtype, fn, allow_probs=False)
     _check_nonempty(log_probs, fn, reduction)
     return _reduce(-log_probs[np.arange(len(labels)), labels], reduction)
+
+
+# --------------------------------------------------------------------------------------------------------
+# issue 18: one-hot encoding
+# --------------------------------------------------------------------------------------------------------
+
+
+def one_hot(labels: Any, num_classes: int | None = None) -> Tensor:
+    """One-hot rows of integer ``labels`` (any shape): a float tensor of shape ``(*labels.shape, num_classes)``
+    with 1 at each label, in the default dtype, not part of any graph (labels have no gradient).
+
+    ``num_classes`` defaults to ``max(labels) + 1``, as PyTorch's ``one_hot``.
+    """
+    values = labels.data if isinstance(labels, Tensor) else np.asarray(labels)
+    if values.dtype.kind not in "iu":
+        raise TypeError(
+            f"one_hot: labels must be integers, got dtype {values.dtype}; convert class labels first, "
+            "e.g. labels.astype(np.int64)"
+        )
+    if num_classes is None:
+        num_classes = int(values.max()) + 1 if values.size else 0
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 0:
+        raise ValueError(f"one_hot: num_classes must be a non-negative int, got {num_classes!r}")
+    if values.size and (values.min() < 0 or values.max() >= num_classes):
+        raise ValueError(
+            f"one_hot: labels must lie in [0, {num_classes}), got values from {values.min()} to {values.max()}; "
+            "pass a larger num_classes or fix the labels"
+        )
+    out = np.zeros((*values.shape, int(num_classes)), dtype=get_default_dtype())
+    np.put_along_axis(out, values[..., None].astype(np.intp), 1, axis=-1)
+    return Tensor._make(out, None, None)
