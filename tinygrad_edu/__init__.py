@@ -23,7 +23,9 @@ from .tensor import (
     enable_grad,
     get_default_dtype,
     grad,
+    hypot,
     is_grad_enabled,
+    logaddexp,
     matmul,
     maximum,
     minimum,
@@ -77,4 +79,6 @@ __all__ = [
     "vjp",
     "viz",
     "where",
+    "logaddexp",
+    "hypot",
 ]
