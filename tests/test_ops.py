@@ -280,6 +280,23 @@ UNARY = [
     ),
     Unary("square", lambda t: t.square(), np.square, lambda x: 2 * x, "real", lambda x: np.full_like(x, 2.0)),
     Unary("reciprocal", lambda t: t.reciprocal(), np.reciprocal, lambda x: -1 / x**2, "nonzero", lambda x: 2 / x**3),
+    # the activations that are primitives (tests/nn/test_activations_more.py checks them all, kinks included)
+    Unary(
+        "elu",
+        lambda t: t.elu(0.7),
+        lambda x: np.where(x > 0, x, 0.7 * np.expm1(np.minimum(x, 0))),
+        lambda x: np.where(x > 0, 1.0, 0.7 * np.exp(np.minimum(x, 0))),
+        "nonkink",
+        lambda x: np.where(x > 0, 0.0, 0.7 * np.exp(np.minimum(x, 0))),
+    ),
+    Unary(
+        "softplus",
+        lambda t: t.softplus(),
+        lambda x: np.logaddexp(0, x),
+        _sigmoid,
+        "real",
+        lambda x: _sigmoid(x) * (1 - _sigmoid(x)),
+    ),
 ]
 
 

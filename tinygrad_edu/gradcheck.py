@@ -596,6 +596,13 @@ def _primitive_checks() -> list[tuple[str, str, Callable[..., Any], list[tuple[t
         ("round", "round(3 a) * a", lambda a: (a * 3).round() * a, [((2, 3), "distinct")]),
         ("logaddexp", "logaddexp(a, b) (broadcast)", lambda a, b: a.logaddexp(b), [((2, 3), "real"), ((3,), "real")]),
         ("hypot", "hypot(a, b) (broadcast)", lambda a, b: a.hypot(b), [((2, 3), "nonzero"), ((2, 1), "real")]),
+        ("elu", "elu(a, alpha=0.7)", lambda a: a.elu(0.7), [((2, 3), "distinct")]),
+        (
+            "softplus",
+            "softplus(5 a, beta=2, threshold=3)",
+            lambda a: (a * 5).softplus(2.0, 3.0),
+            [((2, 3), "distinct")],
+        ),
     ]
 
 

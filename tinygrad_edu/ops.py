@@ -1539,6 +1539,79 @@ class Hypot(Binary):
         return grad * self.share(b, out)
 
 
+# --------------------------------------------------------------------------------------------------------
+# issue 18: math (activations that are primitives: one node, and PyTorch's first and second derivatives at
+# their kinks, which no composite of the ops above reproduces)
+# --------------------------------------------------------------------------------------------------------
+
+
+def _real_parameter(value: Any, op: str, name: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{op}: {name} must be a real number, got {value!r} ({type(value).__name__})")
+    if math.isnan(value):
+        raise ValueError(f"{op}: {name} is NaN; give a real number")
+    return float(value)
+
+
+class Elu(Elementwise):
+    r""":math:`y = x` for :math:`x > 0`, else :math:`\alpha (e^x - 1)`;  :math:`dy/dx = 1` for :math:`x > 0`,
+    else :math:`\alpha e^x`, so :math:`\alpha` at 0 (PyTorch's ``elu``).
+
+    The second derivative is :math:`\alpha e^x` for :math:`x < 0` and 0 for :math:`x \ge 0`: at the kink the
+    first derivative takes the left side and the second the right side, which is what PyTorch computes.
+    A primitive rather than ``where(x > 0, x, alpha * expm1(x))`` for that convention, and one node instead of
+    four. The exponential sees :math:`\min(x, 0)`, so large inputs cannot overflow.
+    """
+
+    __slots__ = ("alpha",)
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        self.alpha = _real_parameter(alpha, "elu", "alpha")
+
+    def attributes(self):
+        return {"alpha": self.alpha}
+
+    def forward(self, x):
+        x = as_float(x)
+        return np.where(x > 0, x, self.alpha * np.expm1(np.minimum(x, 0)))
+
+    def derivative(self, x, out):
+        x_values = values(x)
+        negative = where(x_values < 0, x, 0.0)  # x where x < 0, else the constant 0: no second derivative at 0
+        return where(x_values > 0, 1.0, self.alpha * exp(negative))
+
+
+class Softplus(Elementwise):
+    r""":math:`y = \frac1\beta \ln(1 + e^{\beta x})`, and :math:`y = x` where :math:`\beta x >` ``threshold``
+    (PyTorch's linear regime); computed as ``logaddexp(0, beta x) / beta``, which never overflows.
+
+    :math:`dy/dx = \sigma(\beta x)` (1 in the linear regime), :math:`d^2y/dx^2 = \beta \sigma(\beta x)
+    (1 - \sigma(\beta x))` (0 in the linear regime and, as in PyTorch, at :math:`\beta x =` ``threshold``
+    itself, where the first derivative is :math:`\sigma(\mathrm{threshold})`).
+    """
+
+    __slots__ = ("beta", "threshold")
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        self.beta = _real_parameter(beta, "softplus", "beta")
+        self.threshold = _real_parameter(threshold, "softplus", "threshold")
+        if self.beta == 0:
+            raise ValueError("softplus: beta must be nonzero (it divides), got 0; the default is beta=1")
+
+    def attributes(self):
+        return {"beta": self.beta, "threshold": self.threshold}
+
+    def forward(self, x):
+        x = as_float(x)
+        bx = x * self.beta
+        return np.where(bx > self.threshold, x, np.logaddexp(0, bx) / self.beta)
+
+    def derivative(self, x, out):
+        bx = values(x) * self.beta
+        below = where(bx < self.threshold, x, self.threshold / self.beta)  # constant at the threshold itself
+        return where(bx > self.threshold, 1.0, sigmoid(below * self.beta))
+
+
 #: The bases that give a rule its shape; they are not ops themselves.
 _BASES: tuple[type[Primitive], ...] = (Primitive, Elementwise, Binary, Parametrized, Reduction, Loss)
 

@@ -973,10 +973,8 @@ class Tensor(GraphNode):
 
     def elu(self, alpha: float = 1.0) -> Tensor:
         r""":math:`x` for :math:`x > 0`, else :math:`\alpha (e^x - 1)`;  :math:`d/dx = 1` for :math:`x > 0`,
-        else :math:`\alpha e^x` (:math:`\alpha` at 0, PyTorch's). The exponential sees :math:`\min(x, 0)`, so
-        large inputs cannot overflow it."""
-        a = _number(alpha, "elu", "alpha")
-        return where(self.data > 0, self, self.clip(None, 0.0).expm1() * a)
+        else :math:`\alpha e^x` (:math:`\alpha` at 0, PyTorch's). A primitive (``ops.Elu``)."""
+        return apply_op(ops.Elu(alpha), self)
 
     def selu(self) -> Tensor:
         r""":math:`\lambda\,\mathrm{elu}(x, \alpha)` with :math:`\alpha \approx 1.6733`,
@@ -1002,13 +1000,9 @@ class Tensor(GraphNode):
 
     def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
         r""":math:`\tfrac1\beta \ln(1 + e^{\beta x})`, and :math:`x` itself where :math:`\beta x >` ``threshold``
-        (PyTorch's linear regime); computed as ``logaddexp(0, beta x) / beta``, which never overflows.
-        :math:`d/dx = \sigma(\beta x)` (1 in the linear regime)."""
-        b = _number(beta, "softplus", "beta")
-        t = _number(threshold, "softplus", "threshold")
-        if b == 0:
-            raise ValueError("softplus: beta must be nonzero (it divides), got 0; the default is beta=1")
-        return where(self.data * b > t, self, logaddexp(0.0, self * b) * (1 / b))
+        (PyTorch's linear regime); never overflows. :math:`d/dx = \sigma(\beta x)` (1 in the linear regime).
+        A primitive (``ops.Softplus``)."""
+        return apply_op(ops.Softplus(beta, threshold), self)
 
     def logsigmoid(self) -> Tensor:
         r""":math:`\ln \sigma(x) = -\ln(1 + e^{-x})`, computed as ``-logaddexp(0, -x)`` (stable for
