@@ -17,6 +17,10 @@ requires grad is treated as a variable instead: it gets its gradient and any rea
 * ``cross_entropy(logits, labels)``: :math:`-\log \mathrm{softmax}(z)_y` (fused op)
 * ``nll_loss(log_probs, labels)``: :math:`-\log p_y`, the input already log-probabilities (composite)
 
+Activations: ``relu``, ``sigmoid``, ``tanh``, ``softmax``, ``log_softmax``, and (issue 18, PyTorch's names and
+defaults) ``leaky_relu``, ``elu``, ``selu``, ``gelu``, ``silu``, ``softplus``, ``logsigmoid``, ``hardtanh``,
+``relu6``, ``mish``: each the Tensor method of the same name.
+
 The derivations of the gradients are in ``docs/losses_and_metrics.md``; the fused ops are in
 :mod:`tinygrad_edu.ops` (section "fused losses").
 
