@@ -486,3 +486,9 @@ def test_predicates_and_logical_reductions_equal_pytorch():
     np.testing.assert_array_equal(
         Tensor(b).all(axis=0, keepdims=True).data, torch.tensor(b).bool().all(dim=0, keepdim=True).numpy()
     )
+
+
+def test_sign_of_integers_and_booleans():
+    np.testing.assert_array_equal(Tensor(np.array([-3, 0, 2])).sign().data, [-1, 0, 1])
+    y = Tensor(np.array([True, False])).sign()
+    assert y.dtype == np.bool_ and y.tolist() == [True, False]  # numpy has no boolean sign; PyTorch keeps them

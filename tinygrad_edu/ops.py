@@ -1455,9 +1455,12 @@ def _no_derivative(x: Value) -> Array:
 
 
 class Sign(Elementwise):
-    r""":math:`y = \operatorname{sign} x \in \{-1, 0, 1\}`;  :math:`dy/dx = 0` (0 at :math:`x = 0` too)."""
+    r""":math:`y = \operatorname{sign} x \in \{-1, 0, 1\}`;  :math:`dy/dx = 0` (0 at :math:`x = 0` too).
+    Booleans are their own sign (numpy has no boolean ``sign``; PyTorch's keeps them)."""
 
-    forward = staticmethod(np.sign)
+    def forward(self, x):
+        x = np.asarray(x)
+        return x.copy() if x.dtype == np.bool_ else np.sign(x)
 
     def derivative(self, x, out):
         return _no_derivative(x)
@@ -1546,6 +1549,7 @@ class Hypot(Binary):
 
 
 def _real_parameter(value: Any, op: str, name: str) -> float:
+    """A real-number parameter of ``op`` as a float; a bool, a NaN or a non-number raises naming it."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{op}: {name} must be a real number, got {value!r} ({type(value).__name__})")
     if math.isnan(value):

@@ -968,7 +968,7 @@ class Tensor(GraphNode):
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
         r""":math:`x` for :math:`x > 0`, else :math:`a x` (:math:`a` = ``negative_slope``);
         :math:`d/dx = 1` for :math:`x > 0`, else :math:`a`: at 0 the slope is :math:`a` (PyTorch's)."""
-        a = _number(negative_slope, "leaky_relu", "negative_slope")
+        a = ops._real_parameter(negative_slope, "leaky_relu", "negative_slope")
         return where(self.data > 0, self, self * a)
 
     def elu(self, alpha: float = 1.0) -> Tensor:
@@ -1007,13 +1007,14 @@ class Tensor(GraphNode):
     def logsigmoid(self) -> Tensor:
         r""":math:`\ln \sigma(x) = -\ln(1 + e^{-x})`, computed as ``-logaddexp(0, -x)`` (stable for
         :math:`|x|` of 1e4);  :math:`d/dx = 1 - \sigma(x) = \sigma(-x)`."""
-        return -logaddexp(0.0, -self)
+        x = self if self.data.dtype.kind in "fc" else self.astype(np.float64)  # -x wraps on unsigned data
+        return -logaddexp(0.0, -x)
 
     def hardtanh(self, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
         r""":math:`\min(\max(x, \mathrm{min\_val}), \mathrm{max\_val})`;  :math:`d/dx = 1` strictly inside,
         0 outside *and at both ends* (PyTorch's ``hardtanh``; :meth:`clip` passes the gradient at its ends)."""
-        lo = _number(min_val, "hardtanh", "min_val")
-        hi = _number(max_val, "hardtanh", "max_val")
+        lo = ops._real_parameter(min_val, "hardtanh", "min_val")
+        hi = ops._real_parameter(max_val, "hardtanh", "max_val")
         if lo > hi:
             raise ValueError(f"hardtanh: min_val must be <= max_val, got min_val={lo} and max_val={hi}")
         x = self.data
@@ -1106,15 +1107,6 @@ def logaddexp(a: Any, b: Any) -> Tensor:
 def hypot(a: Any, b: Any) -> Tensor:
     r""":math:`\sqrt{a^2 + b^2}` elementwise, broadcasting, without overflow (``numpy.hypot``)."""
     return _binary(ops.Hypot(), a, b)
-
-
-def _number(value: Any, fn: str, name: str) -> float:
-    """A real-number parameter, as a float; a bool, NaN or non-number raises naming it."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{fn}: {name} must be a real number, got {value!r} ({type(value).__name__})")
-    if np.isnan(value):
-        raise ValueError(f"{fn}: {name} is NaN; give a real number")
-    return float(value)
 
 
 def _isclose(rtol: float, atol: float, equal_nan: bool) -> Callable[[Any, Any], Any]:

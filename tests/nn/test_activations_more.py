@@ -501,3 +501,15 @@ def test_modules_equal_pytorchs_modules(cls, kwargs, fn, torch_name):
     yt.sum().backward()
     np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(x.grad, xt.grad.numpy(), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int64, np.bool_])
+@pytest.mark.parametrize(
+    "name", ["leaky_relu", "elu", "selu", "gelu", "silu", "softplus", "logsigmoid", "hardtanh", "relu6", "mish"]
+)
+def test_integer_and_boolean_inputs_give_the_float_values(name, dtype):
+    """Constants of integer or boolean data: no wrap-around (``-x`` of uint8 is 255 for x = 1)."""
+    data = np.array([0, 1, 1], dtype=dtype)
+    with np.errstate(over="ignore"):  # numpy computes sin/exp... of small integers in float16
+        got = getattr(Tensor(data), name)().data
+    np.testing.assert_allclose(got, getattr(Tensor(data.astype(np.float64)), name)().data, rtol=1e-3)
