@@ -1542,10 +1542,8 @@ class Hypot(Binary):
         return grad * self.share(b, out)
 
 
-# --------------------------------------------------------------------------------------------------------
-# issue 18: math (activations that are primitives: one node, and PyTorch's first and second derivatives at
-# their kinks, which no composite of the ops above reproduces)
-# --------------------------------------------------------------------------------------------------------
+# (issue 18: math, continued) the activations that are primitives: one node each, and PyTorch's first and
+# second derivatives at their kinks, which no composite of the ops above reproduces.
 
 
 def _real_parameter(value: Any, op: str, name: str) -> float:

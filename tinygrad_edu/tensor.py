@@ -963,7 +963,7 @@ class Tensor(GraphNode):
             np.asarray(ops.broadcasting(_isclose(rtol, atol, equal_nan), self.data, other_values)), None, None
         )
 
-    # ---- issue 18: activations (composites; PyTorch's names, defaults and conventions at the kinks) -------
+    # ---- issue 18: activations (composites, but elu and softplus: primitives; PyTorch's names and defaults) -----
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
         r""":math:`x` for :math:`x > 0`, else :math:`a x` (:math:`a` = ``negative_slope``);
