@@ -16,6 +16,7 @@ The properties compare full Jacobians, so shapes stay small (at most 3 dims of s
 profile (40 examples each) the module runs in seconds.
 """
 
+import math
 import operator
 import re
 from collections.abc import Callable
@@ -187,6 +188,114 @@ UNARY = [
         lambda x: x < 1 / 32,
         "grid",
         _zero,
+    ),
+    # issue 18: math. Inputs scaled into each op's domain (arcsin, arccos, arctanh on (-0.9, 0.9), log1p on
+    # (-0.8, 0.8), tan on (-1, 1)), so the rows keep the shared domains; erf's reference is math.erf itself.
+    Unary("sin", lambda t: t.sin(), np.sin, np.cos, "real", lambda x: -np.sin(x)),
+    Unary("cos", lambda t: t.cos(), np.cos, lambda x: -np.sin(x), "real", lambda x: -np.cos(x)),
+    Unary(
+        "tan(x/2)",
+        lambda t: (t * 0.5).tan(),
+        lambda x: np.tan(x / 2),
+        lambda x: 0.5 / np.cos(x / 2) ** 2,  # d tan u = sec^2 u du
+        "real",
+        lambda x: 0.5 * np.tan(x / 2) / np.cos(x / 2) ** 2,
+    ),
+    Unary(
+        "arcsin(0.45x)",
+        lambda t: (t * 0.45).arcsin(),
+        lambda x: np.arcsin(0.45 * x),
+        lambda x: 0.45 / np.sqrt(1 - (0.45 * x) ** 2),
+        "real",
+        lambda x: 0.45**2 * (0.45 * x) / (1 - (0.45 * x) ** 2) ** 1.5,
+    ),
+    Unary(
+        "arccos(0.45x)",
+        lambda t: (t * 0.45).arccos(),
+        lambda x: np.arccos(0.45 * x),
+        lambda x: -0.45 / np.sqrt(1 - (0.45 * x) ** 2),
+        "real",
+        lambda x: -(0.45**2) * (0.45 * x) / (1 - (0.45 * x) ** 2) ** 1.5,
+    ),
+    Unary(
+        "arctan", lambda t: t.arctan(), np.arctan, lambda x: 1 / (1 + x**2), "real", lambda x: -2 * x / (1 + x**2) ** 2
+    ),
+    Unary("sinh", lambda t: t.sinh(), np.sinh, np.cosh, "real", np.sinh),
+    Unary("cosh", lambda t: t.cosh(), np.cosh, np.sinh, "real", np.cosh),
+    Unary(
+        "arctanh(0.45x)",
+        lambda t: (t * 0.45).arctanh(),
+        lambda x: np.arctanh(0.45 * x),
+        lambda x: 0.45 / (1 - (0.45 * x) ** 2),
+        "real",
+        lambda x: 0.45**2 * 2 * (0.45 * x) / (1 - (0.45 * x) ** 2) ** 2,
+    ),
+    Unary(
+        "log1p(0.4x)",
+        lambda t: (t * 0.4).log1p(),
+        lambda x: np.log1p(0.4 * x),
+        lambda x: 0.4 / (1 + 0.4 * x),
+        "real",
+        lambda x: -0.16 / (1 + 0.4 * x) ** 2,
+    ),
+    Unary("expm1", lambda t: t.expm1(), np.expm1, np.exp, "real", np.exp),
+    Unary(
+        "erf",
+        lambda t: t.erf(),
+        np.vectorize(math.erf, otypes=[np.float64]),
+        lambda x: 2 / np.sqrt(np.pi) * np.exp(-(x**2)),
+        "real",
+        lambda x: -4 * x / np.sqrt(np.pi) * np.exp(-(x**2)),
+    ),
+    # piecewise constant: derivative 0 (taken as 0 at the jumps); "grid+1/32" values are never integers or halves
+    Unary("sign", lambda t: t.sign(), np.sign, _zero, "nonzero", _zero),
+    Unary("floor", lambda t: t.floor(), np.floor, _zero, GRID_OFF, _zero),
+    Unary("ceil", lambda t: t.ceil(), np.ceil, _zero, GRID_OFF, _zero),
+    Unary("round", lambda t: t.round(), np.round, _zero, GRID_OFF, _zero),
+    Unary("round(1)", lambda t: t.round(1), lambda x: np.round(x, 1), _zero, GRID_OFF, _zero),
+    # composites
+    Unary(
+        "log2",
+        lambda t: t.log2(),
+        np.log2,
+        lambda x: 1 / (x * np.log(2)),
+        "positive",
+        lambda x: -1 / (x**2 * np.log(2)),
+    ),
+    Unary(
+        "log10",
+        lambda t: t.log10(),
+        np.log10,
+        lambda x: 1 / (x * np.log(10)),
+        "positive",
+        lambda x: -1 / (x**2 * np.log(10)),
+    ),
+    Unary(
+        "exp2",
+        lambda t: t.exp2(),
+        np.exp2,
+        lambda x: np.exp2(x) * np.log(2),
+        "real",
+        lambda x: np.exp2(x) * np.log(2) ** 2,
+    ),
+    Unary("square", lambda t: t.square(), np.square, lambda x: 2 * x, "real", lambda x: np.full_like(x, 2.0)),
+    Unary("reciprocal", lambda t: t.reciprocal(), np.reciprocal, lambda x: -1 / x**2, "nonzero", lambda x: 2 / x**3),
+    # the activations that are primitives (tests/nn/test_activations_more.py checks them all, kinks included)
+    Unary(
+        "elu",
+        lambda t: t.elu(0.7),
+        lambda x: np.where(x > 0, x, 0.7 * np.expm1(np.minimum(x, 0))),
+        lambda x: np.where(x > 0, 1.0, 0.7 * np.exp(np.minimum(x, 0))),
+        "nonkink",
+        lambda x: np.where(x > 0, 0.0, 0.7 * np.exp(np.minimum(x, 0))),
+    ),
+    Unary(
+        "softplus",
+        lambda t: t.softplus(),
+        lambda x: np.logaddexp(0, x),
+        _sigmoid,
+        "real",
+        lambda x: _sigmoid(x) * (1 - _sigmoid(x)),
     ),
 ]
 

@@ -28,8 +28,10 @@ from .tensor import (
     flip,
     get_default_dtype,
     grad,
+    hypot,
     inner,
     is_grad_enabled,
+    logaddexp,
     matmul,
     maximum,
     minimum,
@@ -107,4 +109,6 @@ __all__ = [
     "roll",
     "pad",
     "take_along_axis",
+    "logaddexp",
+    "hypot",
 ]

@@ -592,6 +592,32 @@ def _primitive_checks() -> list[tuple[str, str, Callable[..., Any], list[tuple[t
             lambda a, b: einsum("ii,i->", a, b),
             [((3, 3), "real"), ((3,), "real")],
         ),
+        # issue 18: math (arguments scaled into each op's domain)
+        ("sin", "sin(a)", lambda a: a.sin(), [((2, 3), "real")]),
+        ("cos", "cos(a)", lambda a: a.cos(), [((2, 3), "real")]),
+        ("tan", "tan(a / 2)", lambda a: (a * 0.5).tan(), [((2, 3), "real")]),
+        ("arcsin", "arcsin(0.45 a)", lambda a: (a * 0.45).arcsin(), [((2, 3), "real")]),
+        ("arccos", "arccos(0.45 a)", lambda a: (a * 0.45).arccos(), [((2, 3), "real")]),
+        ("arctan", "arctan(a)", lambda a: a.arctan(), [((2, 3), "real")]),
+        ("sinh", "sinh(a)", lambda a: a.sinh(), [((2, 3), "real")]),
+        ("cosh", "cosh(a)", lambda a: a.cosh(), [((2, 3), "real")]),
+        ("arctanh", "arctanh(0.45 a)", lambda a: (a * 0.45).arctanh(), [((2, 3), "real")]),
+        ("log1p", "log1p(0.4 a)", lambda a: (a * 0.4).log1p(), [((2, 3), "real")]),
+        ("expm1", "expm1(a)", lambda a: a.expm1(), [((2, 3), "real")]),
+        ("erf", "erf(a)", lambda a: a.erf(), [((2, 3), "real")]),
+        ("sign", "sign(a) * a", lambda a: a.sign() * a, [((2, 3), "distinct")]),
+        ("floor", "floor(a) * a", lambda a: a.floor() * a, [((2, 3), "distinct")]),
+        ("ceil", "ceil(a) * a", lambda a: a.ceil() * a, [((2, 3), "distinct")]),
+        ("round", "round(3 a) * a", lambda a: (a * 3).round() * a, [((2, 3), "distinct")]),
+        ("logaddexp", "logaddexp(a, b) (broadcast)", lambda a, b: a.logaddexp(b), [((2, 3), "real"), ((3,), "real")]),
+        ("hypot", "hypot(a, b) (broadcast)", lambda a, b: a.hypot(b), [((2, 3), "nonzero"), ((2, 1), "real")]),
+        ("elu", "elu(a, alpha=0.7)", lambda a: a.elu(0.7), [((2, 3), "distinct")]),
+        (
+            "softplus",
+            "softplus(5 a, beta=2, threshold=3)",
+            lambda a: (a * 5).softplus(2.0, 3.0),
+            [((2, 3), "distinct")],
+        ),
     ]
 
 

@@ -59,6 +59,8 @@ __all__ = [
     "roll",
     "pad",
     "take_along_axis",
+    "logaddexp",
+    "hypot",
 ]
 
 Scalar = int | float | bool
@@ -772,11 +774,25 @@ class Tensor(GraphNode):
         """Indices of the minima (an integer tensor, not differentiable)."""
         return Tensor._make(np.asarray(np.argmin(self.data, axis=_one_axis(axis, self, "argmin"))), None, None)
 
-    def any(self) -> bool:
-        return bool(np.any(self.data))
+    def any(self, axis: ops.Axis = None, keepdims: bool = False) -> Any:
+        """Whether any element is nonzero (``numpy.any``); no gradient.
 
-    def all(self) -> bool:
-        return bool(np.all(self.data))
+        Without arguments a Python ``bool``; with ``axis`` (an int or a tuple) or ``keepdims=True`` a boolean
+        Tensor that does not require grad.
+        """
+        if axis is None and keepdims is False:
+            return bool(np.any(self.data))
+        return _logical_reduction(np.any, self, axis, keepdims, "any")
+
+    def all(self, axis: ops.Axis = None, keepdims: bool = False) -> Any:
+        """Whether every element is nonzero (``numpy.all``); no gradient.
+
+        Without arguments a Python ``bool``; with ``axis`` (an int or a tuple) or ``keepdims=True`` a boolean
+        Tensor that does not require grad.
+        """
+        if axis is None and keepdims is False:
+            return bool(np.all(self.data))
+        return _logical_reduction(np.all, self, axis, keepdims, "all")
 
     # ---- shape ------------------------------------------------------------------------------------------
 
@@ -1236,6 +1252,191 @@ class Tensor(GraphNode):
         idx = order[(slice(None),) * (ax % self.ndim) + (slice(0, int(k)),)]
         return self.take_along_axis(idx, ax), Tensor._make(idx, None, None)
 
+    # ---- issue 18: math -------------------------------------------------------------------------------
+    # Primitives of ops.py (section "issue 18: math") and composites written with Tensor ops. The
+    # piecewise-constant ones (sign, floor, ceil, round) pass no gradient: their derivative is taken as 0.
+
+    def sin(self) -> Tensor:
+        r""":math:`\sin x`;  :math:`d/dx = \cos x`."""
+        return _unary(ops.Sin, self)
+
+    def cos(self) -> Tensor:
+        r""":math:`\cos x`;  :math:`d/dx = -\sin x`."""
+        return _unary(ops.Cos, self)
+
+    def tan(self) -> Tensor:
+        r""":math:`\tan x`;  :math:`d/dx = 1 + \tan^2 x`."""
+        return _unary(ops.Tan, self)
+
+    def arcsin(self) -> Tensor:
+        r""":math:`\arcsin x` on :math:`[-1, 1]` (NaN outside, as numpy);  :math:`d/dx = 1/\sqrt{1 - x^2}`."""
+        return _unary(ops.ArcSin, self)
+
+    def arccos(self) -> Tensor:
+        r""":math:`\arccos x` on :math:`[-1, 1]`;  :math:`d/dx = -1/\sqrt{1 - x^2}`."""
+        return _unary(ops.ArcCos, self)
+
+    def arctan(self) -> Tensor:
+        r""":math:`\arctan x`;  :math:`d/dx = 1/(1 + x^2)`."""
+        return _unary(ops.ArcTan, self)
+
+    def sinh(self) -> Tensor:
+        r""":math:`\sinh x`;  :math:`d/dx = \cosh x`."""
+        return _unary(ops.Sinh, self)
+
+    def cosh(self) -> Tensor:
+        r""":math:`\cosh x`;  :math:`d/dx = \sinh x`."""
+        return _unary(ops.Cosh, self)
+
+    def arctanh(self) -> Tensor:
+        r""":math:`\operatorname{artanh} x` on :math:`(-1, 1)`;  :math:`d/dx = 1/(1 - x^2)`."""
+        return _unary(ops.ArcTanh, self)
+
+    asin, acos, atan, atanh = arcsin, arccos, arctan, arctanh  # PyTorch's names
+
+    def log1p(self) -> Tensor:
+        r""":math:`\ln(1 + x)`, accurate for tiny :math:`x`;  :math:`d/dx = 1/(1 + x)`."""
+        return _unary(ops.Log1p, self)
+
+    def expm1(self) -> Tensor:
+        r""":math:`e^x - 1`, accurate for tiny :math:`x`;  :math:`d/dx = e^x`."""
+        return _unary(ops.Expm1, self)
+
+    def log2(self) -> Tensor:
+        r""":math:`\log_2 x = \ln x / \ln 2` (composite);  :math:`d/dx = 1/(x \ln 2)`."""
+        return self.log() * (1 / np.log(2))
+
+    def log10(self) -> Tensor:
+        r""":math:`\log_{10} x = \ln x / \ln 10` (composite);  :math:`d/dx = 1/(x \ln 10)`."""
+        return self.log() * (1 / np.log(10))
+
+    def exp2(self) -> Tensor:
+        r""":math:`2^x = e^{x \ln 2}` (composite);  :math:`d/dx = 2^x \ln 2`."""
+        return (self * float(np.log(2))).exp()
+
+    def square(self) -> Tensor:
+        r""":math:`x^2 = x \cdot x` (composite);  :math:`d/dx = 2x`."""
+        return self * self
+
+    def reciprocal(self) -> Tensor:
+        r""":math:`1/x` (composite);  :math:`d/dx = -1/x^2`."""
+        return 1 / self
+
+    def erf(self) -> Tensor:
+        r""":math:`\operatorname{erf} x = \frac{2}{\sqrt\pi}\int_0^x e^{-t^2} dt`;
+        :math:`d/dx = \frac{2}{\sqrt\pi} e^{-x^2}`."""
+        return _unary(ops.Erf, self)
+
+    def sign(self) -> Tensor:
+        """-1, 0 or 1 elementwise; no gradient flows (derivative taken as 0, at 0 too)."""
+        return _unary(ops.Sign, self)
+
+    def floor(self) -> Tensor:
+        """The largest integer <= x, as floats; no gradient flows (derivative taken as 0)."""
+        return _unary(ops.Floor, self)
+
+    def ceil(self) -> Tensor:
+        """The smallest integer >= x, as floats; no gradient flows (derivative taken as 0)."""
+        return _unary(ops.Ceil, self)
+
+    def round(self, decimals: int = 0) -> Tensor:
+        """Round to ``decimals`` decimals, halves to even (numpy, PyTorch); no gradient flows (derivative 0)."""
+        return apply_op(ops.Round(decimals), self)
+
+    def logaddexp(self, other: Any) -> Tensor:
+        r""":math:`\ln(e^x + e^y)`, stable, broadcasting;  :math:`\partial/\partial x = e^{x - \mathrm{out}}`."""
+        return _binary(ops.LogAddExp(), self, other)
+
+    def hypot(self, other: Any) -> Tensor:
+        r""":math:`\sqrt{x^2 + y^2}` without overflow, broadcasting;  :math:`\partial/\partial x = x/\mathrm{out}`
+        (0 at the origin)."""
+        return _binary(ops.Hypot(), self, other)
+
+    def isnan(self) -> Tensor:
+        """Boolean Tensor: where the value is NaN (no gradient)."""
+        return Tensor._make(np.isnan(self.data), None, None)
+
+    def isinf(self) -> Tensor:
+        """Boolean Tensor: where the value is +inf or -inf (no gradient)."""
+        return Tensor._make(np.isinf(self.data), None, None)
+
+    def isfinite(self) -> Tensor:
+        """Boolean Tensor: where the value is neither NaN nor infinite (no gradient)."""
+        return Tensor._make(np.isfinite(self.data), None, None)
+
+    def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+        """Boolean Tensor: ``|x - other| <= atol + rtol * |other|`` elementwise (``numpy.isclose``; no gradient)."""
+        other_values = other.data if isinstance(other, Tensor) else other
+        return Tensor._make(
+            np.asarray(ops.broadcasting(_isclose(rtol, atol, equal_nan), self.data, other_values)), None, None
+        )
+
+    # ---- issue 18: activations (composites, but elu and softplus: primitives; PyTorch's names and defaults) -----
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+        r""":math:`x` for :math:`x > 0`, else :math:`a x` (:math:`a` = ``negative_slope``);
+        :math:`d/dx = 1` for :math:`x > 0`, else :math:`a`: at 0 the slope is :math:`a` (PyTorch's)."""
+        a = ops._real_parameter(negative_slope, "leaky_relu", "negative_slope")
+        return where(self.data > 0, self, self * a)
+
+    def elu(self, alpha: float = 1.0) -> Tensor:
+        r""":math:`x` for :math:`x > 0`, else :math:`\alpha (e^x - 1)`;  :math:`d/dx = 1` for :math:`x > 0`,
+        else :math:`\alpha e^x` (:math:`\alpha` at 0, PyTorch's). A primitive (``ops.Elu``)."""
+        return apply_op(ops.Elu(alpha), self)
+
+    def selu(self) -> Tensor:
+        r""":math:`\lambda\,\mathrm{elu}(x, \alpha)` with :math:`\alpha \approx 1.6733`,
+        :math:`\lambda \approx 1.0507` (PyTorch's constants); :math:`d/dx = \lambda` for :math:`x > 0`, else
+        :math:`\lambda \alpha e^x`."""
+        return self.elu(SELU_ALPHA) * SELU_SCALE
+
+    def gelu(self, approximate: str = "none") -> Tensor:
+        r"""Gaussian error linear unit :math:`x \Phi(x) = \tfrac12 x (1 + \operatorname{erf}(x/\sqrt2))`
+        (``approximate="none"``), or the tanh approximation
+        :math:`\tfrac12 x (1 + \tanh(\sqrt{2/\pi}(x + 0.044715 x^3)))` (``approximate="tanh"``).
+        Exact form: :math:`d/dx = \Phi(x) + x \varphi(x)`."""
+        if approximate == "none":
+            return self * ((self * (1 / np.sqrt(2.0))).erf() + 1) * 0.5
+        if approximate == "tanh":
+            inner = (self + self * self * self * 0.044715) * float(np.sqrt(2 / np.pi))
+            return self * (inner.tanh() + 1) * 0.5
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+    def silu(self) -> Tensor:
+        r""":math:`x \sigma(x)` (swish);  :math:`d/dx = \sigma(x)(1 + x(1 - \sigma(x)))`."""
+        return self * self.sigmoid()
+
+    def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+        r""":math:`\tfrac1\beta \ln(1 + e^{\beta x})`, and :math:`x` itself where :math:`\beta x >` ``threshold``
+        (PyTorch's linear regime); never overflows. :math:`d/dx = \sigma(\beta x)` (1 in the linear regime).
+        A primitive (``ops.Softplus``)."""
+        return apply_op(ops.Softplus(beta, threshold), self)
+
+    def logsigmoid(self) -> Tensor:
+        r""":math:`\ln \sigma(x) = -\ln(1 + e^{-x})`, computed as ``-logaddexp(0, -x)`` (stable for
+        :math:`|x|` of 1e4);  :math:`d/dx = 1 - \sigma(x) = \sigma(-x)`."""
+        x = self if self.data.dtype.kind in "fc" else self.astype(np.float64)  # -x wraps on unsigned data
+        return -logaddexp(0.0, -x)
+
+    def hardtanh(self, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+        r""":math:`\min(\max(x, \mathrm{min\_val}), \mathrm{max\_val})`;  :math:`d/dx = 1` strictly inside,
+        0 outside *and at both ends* (PyTorch's ``hardtanh``; :meth:`clip` passes the gradient at its ends)."""
+        lo = ops._real_parameter(min_val, "hardtanh", "min_val")
+        hi = ops._real_parameter(max_val, "hardtanh", "max_val")
+        if lo > hi:
+            raise ValueError(f"hardtanh: min_val must be <= max_val, got min_val={lo} and max_val={hi}")
+        x = self.data
+        return where((x > lo) & (x < hi), self, Tensor._make(np.asarray(np.clip(x, lo, hi)), None, None))
+
+    def relu6(self) -> Tensor:
+        r""":math:`\min(\max(x, 0), 6)` = ``hardtanh(0, 6)``: gradient 0 at 0 (as ``relu'(0)``) and at 6."""
+        return self.hardtanh(0.0, 6.0)
+
+    def mish(self) -> Tensor:
+        r""":math:`x \tanh(\mathrm{softplus}(x))`;  :math:`d/dx = \tanh s + x \sigma(x)(1 - \tanh^2 s)` with
+        :math:`s = \mathrm{softplus}(x)`."""
+        return self * logaddexp(0.0, self).tanh()
+
 
 def _one_axis(axis: Any, t: Tensor, fn: str) -> int | None:
     """``axis`` checked as one axis of ``t`` (or None), with an error that names ``fn`` and the shape."""
@@ -1305,6 +1506,43 @@ def minimum(a: Any, b: Any) -> Tensor:
 def matmul(a: Any, b: Any) -> Tensor:
     """Matrix product with numpy's ``matmul`` semantics."""
     return _binary(ops.MatMul(), a, b)
+
+
+# issue 18: math ---------------------------------------------------------------------------------------------
+
+
+#: PyTorch's SELU constants (Klambauer et al. 2017, "Self-normalizing neural networks").
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def logaddexp(a: Any, b: Any) -> Tensor:
+    r""":math:`\ln(e^a + e^b)` elementwise, broadcasting, stable for inputs of 1e4 (``numpy.logaddexp``)."""
+    return _binary(ops.LogAddExp(), a, b)
+
+
+def hypot(a: Any, b: Any) -> Tensor:
+    r""":math:`\sqrt{a^2 + b^2}` elementwise, broadcasting, without overflow (``numpy.hypot``)."""
+    return _binary(ops.Hypot(), a, b)
+
+
+def _isclose(rtol: float, atol: float, equal_nan: bool) -> Callable[[Any, Any], Any]:
+    def isclose(a: Any, b: Any) -> Any:
+        return np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+    return isclose
+
+
+def _logical_reduction(fn: Callable[..., Any], t: Tensor, axis: Any, keepdims: Any, name: str) -> Tensor:
+    """``fn`` (``np.any``/``np.all``) over ``axis`` as a boolean Tensor, with errors that name the axis."""
+    keepdims = check_flag(keepdims, "keepdims")
+    try:
+        axes = ops.normalize_axes(axis, t.ndim)
+    except (TypeError, ValueError) as err:
+        raise type(err)(
+            f"{name}: {err} (tensor of shape {t.shape}); use axes from {-t.ndim} to {t.ndim - 1}, or axis=None"
+        ) from None
+    return Tensor._make(np.asarray(fn(t.data, axis=axes, keepdims=keepdims)), None, None)
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -6,7 +6,28 @@ holds the activations and the loss functions (``mse_loss``, ``cross_entropy``, .
 """
 
 from . import functional, init
-from .layers import MLP, Flatten, Identity, Linear, LogSoftmax, ReLU, Sequential, Sigmoid, Softmax, Tanh
+from .layers import (
+    ELU,
+    GELU,
+    MLP,
+    SELU,
+    Flatten,
+    Hardtanh,
+    Identity,
+    LeakyReLU,
+    Linear,
+    LogSigmoid,
+    LogSoftmax,
+    Mish,
+    ReLU,
+    ReLU6,
+    Sequential,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
+)
 from .module import IncompatibleKeys, Module
 
 __all__ = [
@@ -24,4 +45,14 @@ __all__ = [
     "LogSoftmax",
     "Flatten",
     "MLP",
+    "LeakyReLU",
+    "ELU",
+    "SELU",
+    "GELU",
+    "SiLU",
+    "Softplus",
+    "LogSigmoid",
+    "Hardtanh",
+    "ReLU6",
+    "Mish",
 ]

@@ -17,6 +17,10 @@ requires grad is treated as a variable instead: it gets its gradient and any rea
 * ``cross_entropy(logits, labels)``: :math:`-\log \mathrm{softmax}(z)_y` (fused op)
 * ``nll_loss(log_probs, labels)``: :math:`-\log p_y`, the input already log-probabilities (composite)
 
+Activations: ``relu``, ``sigmoid``, ``tanh``, ``softmax``, ``log_softmax``, and (issue 18, PyTorch's names and
+defaults) ``leaky_relu``, ``elu``, ``selu``, ``gelu``, ``silu``, ``softplus``, ``logsigmoid``, ``hardtanh``,
+``relu6``, ``mish``: each the Tensor method of the same name.
+
 The derivations of the gradients are in ``docs/losses_and_metrics.md``; the fused ops are in
 :mod:`tinygrad_edu.ops` (section "fused losses").
 
@@ -51,6 +55,16 @@ __all__ = [
     "cross_entropy",
     "nll_loss",
     "one_hot",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "gelu",
+    "silu",
+    "softplus",
+    "logsigmoid",
+    "hardtanh",
+    "relu6",
+    "mish",
 ]
 
 Reduction = Literal["mean", "sum", "none"]
@@ -86,6 +100,59 @@ def sigmoid(x: Any) -> Tensor:
 def tanh(x: Any) -> Tensor:
     r""":math:`\tanh x` elementwise."""
     return _as_tensor(x, "tanh").tanh()
+
+
+# issue 18: activations (PyTorch's names and defaults; each the Tensor method of the same name) ----------------
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
+    r""":math:`x` for :math:`x > 0`, else ``negative_slope`` :math:`\cdot x`; the slope at 0 is ``negative_slope``."""
+    return _as_tensor(x, "leaky_relu").leaky_relu(negative_slope)
+
+
+def elu(x: Any, alpha: float = 1.0) -> Tensor:
+    r""":math:`x` for :math:`x > 0`, else :math:`\alpha(e^x - 1)`; the derivative at 0 is :math:`\alpha`."""
+    return _as_tensor(x, "elu").elu(alpha)
+
+
+def selu(x: Any) -> Tensor:
+    r""":math:`\lambda\,\mathrm{elu}(x, \alpha)` with PyTorch's constants (``tg.tensor.SELU_ALPHA``, ``SELU_SCALE``)."""
+    return _as_tensor(x, "selu").selu()
+
+
+def gelu(x: Any, approximate: str = "none") -> Tensor:
+    r""":math:`x\Phi(x)` (``approximate="none"``, with erf) or its tanh approximation (``approximate="tanh"``)."""
+    return _as_tensor(x, "gelu").gelu(approximate)
+
+
+def silu(x: Any) -> Tensor:
+    r""":math:`x\sigma(x)` (swish)."""
+    return _as_tensor(x, "silu").silu()
+
+
+def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    r""":math:`\frac1\beta\ln(1 + e^{\beta x})`, and :math:`x` where :math:`\beta x >` ``threshold``; stable."""
+    return _as_tensor(x, "softplus").softplus(beta, threshold)
+
+
+def logsigmoid(x: Any) -> Tensor:
+    r""":math:`\ln\sigma(x) = -\ln(1 + e^{-x})`, stable for :math:`|x|` of 1e4."""
+    return _as_tensor(x, "logsigmoid").logsigmoid()
+
+
+def hardtanh(x: Any, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    r""":math:`x` clipped to ``[min_val, max_val]``; the gradient is 0 at both ends (PyTorch's)."""
+    return _as_tensor(x, "hardtanh").hardtanh(min_val, max_val)
+
+
+def relu6(x: Any) -> Tensor:
+    r""":math:`\min(\max(x, 0), 6)`; the gradient is 0 at 0 and at 6."""
+    return _as_tensor(x, "relu6").relu6()
+
+
+def mish(x: Any) -> Tensor:
+    r""":math:`x\tanh(\mathrm{softplus}(x))`."""
+    return _as_tensor(x, "mish").mish()
 
 
 def _check_axis(t: Tensor, axis: Any, fn: str) -> int:

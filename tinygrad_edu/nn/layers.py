@@ -33,6 +33,16 @@ __all__ = [
     "LogSoftmax",
     "Flatten",
     "MLP",
+    "LeakyReLU",
+    "ELU",
+    "SELU",
+    "GELU",
+    "SiLU",
+    "Softplus",
+    "LogSigmoid",
+    "Hardtanh",
+    "ReLU6",
+    "Mish",
 ]
 
 
@@ -257,6 +267,119 @@ class Tanh(Module):
 
     def forward(self, x: Any) -> Tensor:
         return functional.tanh(x)
+
+
+# issue 18: activations --------------------------------------------------------------------------------------
+
+
+class LeakyReLU(Module):
+    r""":math:`x` for :math:`x > 0`, else ``negative_slope`` :math:`\cdot x` (default 0.01), also its slope at 0."""
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        super().__init__()
+        functional.leaky_relu(0.0, negative_slope)  # checks the parameter now, not at the first call
+        self.negative_slope = negative_slope
+
+    def forward(self, x: Any) -> Tensor:
+        return functional.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class ELU(Module):
+    r""":math:`x` for :math:`x > 0`, else :math:`\alpha(e^x - 1)` (default :math:`\alpha = 1`)."""
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        super().__init__()
+        functional.elu(0.0, alpha)
+        self.alpha = alpha
+
+    def forward(self, x: Any) -> Tensor:
+        return functional.elu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class SELU(Module):
+    r""":math:`\lambda\,\mathrm{elu}(x, \alpha)` with PyTorch's constants."""
+
+    def forward(self, x: Any) -> Tensor:
+        return functional.selu(x)
+
+
+class GELU(Module):
+    r""":math:`x\Phi(x)` (``approximate="none"``) or its tanh approximation (``approximate="tanh"``)."""
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        functional.gelu(0.0, approximate)
+        self.approximate = approximate
+
+    def forward(self, x: Any) -> Tensor:
+        return functional.gelu(x, self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class SiLU(Module):
+    r""":math:`x\sigma(x)` (swish)."""
+
+    def forward(self, x: Any) -> Tensor:
+        return functional.silu(x)
+
+
+class Softplus(Module):
+    r""":math:`\frac1\beta\ln(1 + e^{\beta x})`, linear where :math:`\beta x >` ``threshold`` (defaults 1 and 20)."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        functional.softplus(0.0, beta, threshold)
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x: Any) -> Tensor:
+        return functional.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class LogSigmoid(Module):
+    r""":math:`\ln\sigma(x)`, stable."""
+
+    def forward(self, x: Any) -> Tensor:
+        return functional.logsigmoid(x)
+
+
+class Hardtanh(Module):
+    r""":math:`x` clipped to ``[min_val, max_val]`` (defaults -1 and 1); gradient 0 at both ends."""
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0) -> None:
+        super().__init__()
+        functional.hardtanh(0.0, min_val, max_val)
+        self.min_val, self.max_val = min_val, max_val
+
+    def forward(self, x: Any) -> Tensor:
+        return functional.hardtanh(x, self.min_val, self.max_val)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
+class ReLU6(Module):
+    r""":math:`\min(\max(x, 0), 6)`; gradient 0 at 0 and at 6."""
+
+    def forward(self, x: Any) -> Tensor:
+        return functional.relu6(x)
+
+
+class Mish(Module):
+    r""":math:`x\tanh(\mathrm{softplus}(x))`."""
+
+    def forward(self, x: Any) -> Tensor:
+        return functional.mish(x)
 
 
 class Softmax(Module):
