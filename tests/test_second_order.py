@@ -915,6 +915,11 @@ SECOND_ORDER_TESTS: dict[str, tuple[str, ...] | str] = {
         "test_bce_hessian_wrt_probabilities_and_targets",
         "test_logistic_regression_hessian_bce_with_logits",
     ),
+    # issue 18: convolution and pooling
+    "conv2d": "fd-only: gradgradcheck in tests/nn/test_conv.py (bilinear: its gradients are Conv2dInputGrad/...Grad)",
+    "conv2dinputgrad": "fd-only: gradgradcheck of the input gradient and of its own in tests/nn/test_conv.py",
+    "conv2dweightgrad": "fd-only: gradgradcheck of the weight gradient and of its own in tests/nn/test_conv.py",
+    "maxpool2d": "fd-only: gradgradcheck in tests/nn/test_conv.py (piecewise linear: zero second derivative)",
 }
 
 

@@ -6,7 +6,21 @@ holds the activations and the loss functions (``mse_loss``, ``cross_entropy``, .
 """
 
 from . import functional, init
-from .layers import MLP, Flatten, Identity, Linear, LogSoftmax, ReLU, Sequential, Sigmoid, Softmax, Tanh
+from .layers import (
+    MLP,
+    AvgPool2d,
+    Conv2d,
+    Flatten,
+    Identity,
+    Linear,
+    LogSoftmax,
+    MaxPool2d,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
 from .module import IncompatibleKeys, Module
 
 __all__ = [
@@ -24,4 +38,7 @@ __all__ = [
     "LogSoftmax",
     "Flatten",
     "MLP",
+    "Conv2d",
+    "MaxPool2d",
+    "AvgPool2d",
 ]
