@@ -1580,8 +1580,8 @@ class MaxPool2d(_Geometry, Primitive):
     __slots__ = ("dilation", "kernel_size", "padding", "stride")
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1) -> None:
-        super().__init__(kernel_size if stride is None else stride, padding, dilation)
         self.kernel_size = pair(kernel_size, "kernel_size", "MaxPool2d")
+        super().__init__(self.kernel_size if stride is None else stride, padding, dilation)
         kh, kw = self.kernel_size
         if self.padding[0] > kh // 2 or self.padding[1] > kw // 2:
             raise ValueError(
