@@ -22,6 +22,9 @@ The derivations of the gradients are in ``docs/losses_and_metrics.md``; the fuse
 
 Shapes are checked rather than broadcast: ``mse_loss`` of a ``(N, 1)`` prediction and a ``(N,)`` target
 would silently broadcast to ``(N, N)`` and compute the wrong loss, so it raises ``ValueError`` instead.
+
+For images (NCHW, PyTorch's signatures): ``conv2d`` (primitive), ``max_pool2d`` (primitive; a tie's gradient
+goes to the window's first maximum) and ``avg_pool2d`` (composite), derived in ``docs/convolution.md``.
 """
 
 from __future__ import annotations
