@@ -940,6 +940,11 @@ SECOND_ORDER_TESTS: dict[str, tuple[str, ...] | str] = {
     # hand-derived Hessians in tests/test_ops_math.py, and their gradcheck rows are gradgradchecked here)
     "logaddexp": "fd-only: hand-derived Hessian in tests/test_ops_math.py::test_logaddexp_hessian_hand_derived",
     "hypot": "fd-only: hand-derived Hessian in tests/test_ops_math.py::test_hypot_hessian_hand_derived",
+    # issue 18: convolution and pooling
+    "conv2d": "fd-only: gradgradcheck in tests/nn/test_conv.py (bilinear: its gradients are Conv2dInputGrad/...Grad)",
+    "conv2dinputgrad": "fd-only: gradgradcheck of the input gradient and of its own in tests/nn/test_conv.py",
+    "conv2dweightgrad": "fd-only: gradgradcheck of the weight gradient and of its own in tests/nn/test_conv.py",
+    "maxpool2d": "fd-only: gradgradcheck in tests/nn/test_conv.py (piecewise linear: zero second derivative)",
 }
 
 

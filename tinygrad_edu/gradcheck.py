@@ -618,6 +618,31 @@ def _primitive_checks() -> list[tuple[str, str, Callable[..., Any], list[tuple[t
             lambda a: (a * 5).softplus(2.0, 3.0),
             [((2, 3), "distinct")],
         ),
+        # issue 18: convolution and pooling
+        (
+            "conv2d",
+            "conv2d(x, w, b, stride=(2, 1), padding=1, dilation=(1, 2))",
+            lambda x, w, b: apply_op(ops.Conv2d((2, 1), 1, (1, 2)), x, w, b),
+            [((2, 2, 4, 4), "real"), ((3, 2, 2, 2), "real"), ((3,), "real")],
+        ),
+        (
+            "conv2dinputgrad",
+            "the input gradient of conv2d(x (1, 2, 4, 3), w, stride=2, padding=1)",
+            lambda g, w: apply_op(ops.Conv2dInputGrad((1, 2, 4, 3), 2, 1), g, w),
+            [((1, 3, 3, 2), "real"), ((3, 2, 2, 2), "real")],
+        ),
+        (
+            "conv2dweightgrad",
+            "the weight gradient of conv2d(x, w (3, 2, 2, 2), stride=2, padding=1)",
+            lambda x, g: apply_op(ops.Conv2dWeightGrad((3, 2, 2, 2), 2, 1), x, g),
+            [((1, 2, 4, 3), "real"), ((1, 3, 3, 2), "real")],
+        ),
+        (
+            "maxpool2d",
+            "max_pool2d(x, 2, stride=1, padding=1)",
+            lambda x: apply_op(ops.MaxPool2d(2, 1, 1), x),
+            [((2, 2, 3, 3), "distinct")],
+        ),
     ]
 
 

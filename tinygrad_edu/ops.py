@@ -1833,6 +1833,339 @@ class Softplus(Elementwise):
         return where(bx > self.threshold, 1.0, sigmoid(below * self.beta))
 
 
+# issue 18: convolution and pooling (NCHW, as PyTorch)
+# --------------------------------------------------------------------------------------------------------
+
+Pair = tuple[int, int]
+
+
+def pair(value: Any, what: str, fn: str, minimum: int = 1) -> Pair:
+    """``value`` (an int or a pair of ints) as a pair of ints ``>= minimum``, else an error that names it."""
+    items = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(items) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in items):
+        raise TypeError(f"{fn}: {what} must be an int or a pair of ints (height, width), got {value!r}")
+    if any(v < minimum for v in items):
+        bound = "positive" if minimum == 1 else "non-negative"
+        raise ValueError(f"{fn}: {what} must be {bound}, got {value!r}")
+    return int(items[0]), int(items[1])
+
+
+def conv_output_size(
+    size: tuple[int, ...], kernel: tuple[int, ...], stride: Pair, padding: Pair, dilation: Pair, fn: str = "conv2d"
+) -> Pair:
+    r"""Output height and width: :math:`\lfloor (H + 2p - d(k - 1) - 1) / s \rfloor + 1` per axis.
+
+    Raises a ValueError, naming the sizes, when the (dilated) kernel is larger than the padded input."""
+    out = []
+    for n, k, s, p, d in zip(size, kernel, stride, padding, dilation, strict=True):
+        span = d * (k - 1) + 1
+        if span > n + 2 * p:
+            raise ValueError(
+                f"{fn}: the kernel {kernel} with dilation {dilation} spans {span} rows/columns, more than the "
+                f"padded input: input (H, W) = {size} with padding {padding} is only "
+                f"{(size[0] + 2 * padding[0], size[1] + 2 * padding[1])}; use a smaller kernel or more padding"
+            )
+        out.append((n + 2 * p - span) // s + 1)
+    return out[0], out[1]
+
+
+def _windows(
+    x: Array, kernel: tuple[int, ...], stride: Pair, padding: Pair, dilation: Pair, fill: float = 0.0
+) -> Array:
+    """The view (N, C, OH, OW, kh, kw) of every receptive field of ``x`` (N, C, H, W), padded with ``fill``:
+    ``sliding_window_view`` over the dilated kernel's span, then strided by ``stride`` and ``dilation``."""
+    (ph, pw), (dh, dw) = padding, dilation
+    if ph or pw:
+        x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
+    span = (dh * (kernel[0] - 1) + 1, dw * (kernel[1] - 1) + 1)
+    view = np.lib.stride_tricks.sliding_window_view(x, span, axis=(2, 3))
+    return view[:, :, :: stride[0], :: stride[1], ::dh, ::dw]
+
+
+def im2col(x: Array, kernel: tuple[int, ...], stride: Pair, padding: Pair, dilation: Pair) -> Array:
+    r"""The receptive fields of ``x`` (N, C, H, W) as columns: an array (N, C kh kw, OH OW) whose column
+    :math:`l` of sample :math:`n` holds the input values that output position :math:`l` sees (one copy)."""
+    view = _windows(x, kernel, stride, padding, dilation)
+    n, c, oh, ow, kh, kw = view.shape
+    return view.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, oh * ow)
+
+
+def col2im(
+    cols: Array, x_shape: tuple[int, ...], kernel: tuple[int, ...], stride: Pair, padding: Pair, dilation: Pair
+) -> Array:
+    r"""The adjoint of :func:`im2col`: add every column entry back into the input position it was copied from.
+
+    ``cols`` is (C kh kw, OH OW, N), **batch last**; the result is (N, C, H, W) = ``x_shape``. One strided
+    slice-add per kernel offset :math:`(i, j)`: kh kw vectorised additions (25 for LeNet's 5x5), each over
+    rows of OW N contiguous numbers. With the batch first (rows of only OW numbers) the input gradient of
+    LeNet's second layer took 2.3 ms instead of 1.0, and ``np.add.at`` on flat indices is slower still
+    (``python benchmarks/conv.py --col2im``)."""
+    n, c, h, w = x_shape
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
+    oh, ow = conv_output_size((h, w), kernel, stride, padding, dilation)
+    blocks = cols.reshape(c, kh, kw, oh, ow, n)
+    full = np.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            full[:, i * dh : i * dh + sh * (oh - 1) + 1 : sh, j * dw : j * dw + sw * (ow - 1) + 1 : sw] += blocks[
+                :, i, j
+            ]
+    return np.ascontiguousarray(full[:, ph : ph + h, pw : pw + w].transpose(3, 0, 1, 2))
+
+
+def _input_gradient(grad: Array, weight: Array, x_shape: tuple[int, ...], geometry: tuple[Pair, Pair, Pair]) -> Array:
+    r""":math:`\bar X = \mathrm{col2im}(W^\top \bar Y)`: the upstream gradient (N, O, OH, OW) batch last, one
+    matrix product (C kh kw, O) @ (O, OH OW N), and :func:`col2im`."""
+    o = weight.shape[0]
+    batch_last = grad.reshape(grad.shape[0], o, -1).transpose(1, 2, 0).reshape(o, -1)
+    return col2im(weight.reshape(o, -1).T @ batch_last, x_shape, weight.shape[2:], *geometry)
+
+
+def _weight_gradient(g: Array, cols: Array) -> Array:
+    r""":math:`\sum_n G_n C_n^\top` for G (N, O, L) and the columns C (N, K, L): one batched product, then the sum
+    over the batch (half the time of ``np.einsum("nol,nkl->ok", ...)``, which copies both operands into one
+    matrix product, on LeNet's first layer: ``python benchmarks/conv.py``)."""
+    return np.matmul(g, cols.transpose(0, 2, 1)).sum(axis=0)
+
+
+def _check_conv_shapes(x: Array, weight: Array, bias: Array | None, fn: str = "conv2d") -> None:
+    if x.ndim != 4:
+        raise ValueError(
+            f"{fn}: the input must be 4-D (N, C, H, W), got shape {x.shape}; one image (C, H, W) is "
+            "x.reshape(1, C, H, W), a batch of grey images (N, H, W) is x.reshape(N, 1, H, W)"
+        )
+    if weight.ndim != 4:
+        raise ValueError(f"{fn}: the weight must be 4-D (out_channels, in_channels, kh, kw), got shape {weight.shape}")
+    if x.shape[1] != weight.shape[1]:
+        raise ValueError(
+            f"{fn}: channel mismatch: the input of shape {x.shape} has {x.shape[1]} channel(s) (axis 1) but the "
+            f"weight of shape {weight.shape} expects in_channels = weight.shape[1] = {weight.shape[1]}"
+        )
+    if bias is not None and np.shape(bias) != weight.shape[:1]:
+        raise ValueError(
+            f"{fn}: the bias must have shape (out_channels,) = {weight.shape[:1]} for a weight of shape "
+            f"{weight.shape}, got {np.shape(bias)}"
+        )
+
+
+def _check_upstream(grad: Array, n: int, o: int, out_size: Pair, fn: str) -> None:
+    """The upstream gradient of a convolution must have the output's shape (N, O, OH, OW): say which."""
+    expected = (n, o, *out_size)
+    if grad.shape != expected:
+        raise ValueError(
+            f"{fn}: the upstream gradient must have the convolution's output shape {expected}, got {grad.shape}"
+        )
+
+
+class _Geometry:
+    """What the convolution primitives share: ``stride``, ``padding``, ``dilation`` as pairs of ints (a mixin
+    without slots of its own: each primitive declares them, so that it stays a slotted ``Primitive``)."""
+
+    __slots__ = ()
+    stride: Pair
+    padding: Pair
+    dilation: Pair
+
+    def __init__(self, stride: Any = 1, padding: Any = 0, dilation: Any = 1) -> None:
+        name = type(self).__name__
+        # the slots are the concrete primitive's (mypy sees only this mixin's empty __slots__)
+        self.stride = pair(stride, "stride", name)  # type: ignore[misc]
+        self.padding = pair(padding, "padding", name, minimum=0)  # type: ignore[misc]
+        self.dilation = pair(dilation, "dilation", name)  # type: ignore[misc]
+
+    def attributes(self) -> dict[str, Any]:
+        return {"stride": self.stride, "padding": self.padding, "dilation": self.dilation}
+
+    @property
+    def geometry(self) -> tuple[Pair, Pair, Pair]:
+        return self.stride, self.padding, self.dilation
+
+
+class Conv2d(_Geometry, Primitive):
+    r"""2-D cross-correlation (PyTorch's ``conv2d``), NCHW:
+    :math:`Y_{n o p q} = b_o + \sum_{c,i,j} W_{o c i j} \, X_{n c, s_h p + d_h i - p_h, s_w q + d_w j - p_w}`
+    (zero outside the input).
+
+    By im2col, :math:`X \mapsto` columns :math:`C_n` (:math:`C k_h k_w \times L`, one column per output
+    position, :math:`L = OH \cdot OW`) and the weight as a matrix :math:`W` (:math:`O \times C k_h k_w`):
+    :math:`Y_n = W C_n + b`, one matrix product. It is bilinear in :math:`(X, W)`, so
+
+    .. math:: \bar W = \sum_n \bar Y_n C_n^\top, \qquad \bar C_n = W^\top \bar Y_n, \qquad
+              \bar X = \mathrm{col2im}(\bar C), \qquad \bar b_o = \sum_{n,p,q} \bar Y_{nopq},
+
+    col2im being the adjoint of im2col (each column entry added back where it was copied from). The two
+    products are the primitives :class:`Conv2dInputGrad` (:math:`\bar X`, the transposed convolution) and
+    :class:`Conv2dWeightGrad` (:math:`\bar W`), each the adjoint of ``Conv2d`` in one argument, so that the
+    gradient is differentiable again. On the first-order path the rule reuses the forward's columns.
+    """
+
+    __slots__ = ("dilation", "padding", "stride")
+
+    def forward(self, x, weight, bias=None):
+        x, weight = np.asarray(x), np.asarray(weight)
+        _check_conv_shapes(x, weight, bias)
+        o, c, kh, kw = weight.shape
+        n = x.shape[0]
+        oh, ow = conv_output_size(x.shape[2:], (kh, kw), *self.geometry)
+        cols = im2col(x, (kh, kw), *self.geometry)
+        out = np.matmul(weight.reshape(o, c * kh * kw), cols)  # (N, O, L)
+        if bias is not None:
+            bias = np.asarray(bias)
+            if np.result_type(out, bias) == out.dtype:
+                out += bias.reshape(o, 1)
+            else:
+                out = out + bias.reshape(o, 1)
+        self.saved = (cols,)
+        return out.reshape(n, o, oh, ow)
+
+    def vjp(self, grad, out, x, weight, bias=None):
+        needs = self.needs_input_grad
+        grad_x = grad_w = grad_b = None
+        if _on_graph(grad, x, weight) is None:
+            (cols,) = self.context  # the first-order path: the forward's columns, not computed again
+            o = weight.shape[0]
+            g = grad.reshape(grad.shape[0], o, -1)  # (N, O, L)
+            if needs[0]:
+                grad_x = _input_gradient(grad, weight, x.shape, self.geometry)
+            if needs[1]:
+                grad_w = _weight_gradient(g, cols).reshape(weight.shape)
+        else:
+            if needs[0]:
+                grad_x = apply(Conv2dInputGrad(_shape(x), *self.geometry), grad, weight)
+            if needs[1]:
+                grad_w = apply(Conv2dWeightGrad(_shape(weight), *self.geometry), x, grad)
+        if len(needs) == 3 and needs[2]:
+            grad_b = grad.sum(axis=(0, 2, 3))
+        return (grad_x, grad_w) if len(needs) == 2 else (grad_x, grad_w, grad_b)
+
+
+class Conv2dInputGrad(_Geometry, Primitive):
+    r"""The gradient of :class:`Conv2d` in its input, as a function of the upstream gradient :math:`G` and
+    the weight: :math:`Z = \mathrm{col2im}(W^\top G_n)` of shape ``x_shape`` (the transposed convolution).
+
+    Bilinear, and the adjoint of ``Conv2d`` in :math:`X`:
+    :math:`\langle H, Z(G, W) \rangle = \langle \mathrm{conv}(H, W), G \rangle`. Hence, for an upstream
+    :math:`\bar Z = H`: :math:`\bar G = \mathrm{conv2d}(H, W)` and
+    :math:`\bar W = \mathrm{Conv2dWeightGrad}(H, G)`.
+    """
+
+    __slots__ = ("dilation", "padding", "stride", "x_shape")
+
+    def __init__(self, x_shape: tuple[int, ...], stride: Any = 1, padding: Any = 0, dilation: Any = 1) -> None:
+        super().__init__(stride, padding, dilation)
+        self.x_shape = tuple(x_shape)
+
+    def attributes(self) -> dict[str, Any]:
+        return {"x_shape": self.x_shape, **super().attributes()}
+
+    def forward(self, grad, weight):
+        grad, weight = np.asarray(grad), np.asarray(weight)
+        o = weight.shape[0]
+        size = conv_output_size(self.x_shape[2:], weight.shape[2:], *self.geometry)
+        _check_upstream(grad, self.x_shape[0], o, size, "Conv2dInputGrad")
+        return _input_gradient(grad, weight, self.x_shape, self.geometry)
+
+    def vjp(self, grad, out, upstream, weight):
+        need_g, need_w = self.needs_input_grad  # grad is H, the gradient of this op's output; upstream is G
+        return (
+            apply(Conv2d(*self.geometry), grad, weight) if need_g else None,
+            apply(Conv2dWeightGrad(_shape(weight), *self.geometry), grad, upstream) if need_w else None,
+        )
+
+
+class Conv2dWeightGrad(_Geometry, Primitive):
+    r"""The gradient of :class:`Conv2d` in its weight, as a function of the input :math:`X` and the upstream
+    gradient :math:`G`: :math:`V = \sum_n G_n C_n^\top` (:math:`C_n` the columns of :math:`X`), of shape
+    ``weight_shape``.
+
+    Bilinear, and the adjoint of ``Conv2d`` in :math:`W`:
+    :math:`\langle H, V(X, G) \rangle = \langle \mathrm{conv}(X, H), G \rangle`. Hence, for an upstream
+    :math:`\bar V = H`: :math:`\bar X = \mathrm{Conv2dInputGrad}(G, H)` and :math:`\bar G = \mathrm{conv2d}(X, H)`.
+    """
+
+    __slots__ = ("dilation", "padding", "stride", "weight_shape")
+
+    def __init__(self, weight_shape: tuple[int, ...], stride: Any = 1, padding: Any = 0, dilation: Any = 1) -> None:
+        super().__init__(stride, padding, dilation)
+        self.weight_shape = tuple(weight_shape)
+
+    def attributes(self) -> dict[str, Any]:
+        return {"weight_shape": self.weight_shape, **super().attributes()}
+
+    def forward(self, x, grad):
+        x, grad = np.asarray(x), np.asarray(grad)
+        o = self.weight_shape[0]
+        size = conv_output_size(x.shape[2:], self.weight_shape[2:], *self.geometry)
+        _check_upstream(grad, x.shape[0], o, size, "Conv2dWeightGrad")
+        cols = im2col(x, self.weight_shape[2:], *self.geometry)
+        g = grad.reshape(grad.shape[0], o, -1)
+        return _weight_gradient(g, cols).reshape(self.weight_shape)
+
+    def vjp(self, grad, out, x, upstream):
+        need_x, need_g = self.needs_input_grad  # grad is H, the gradient of this op's output; upstream is G
+        return (
+            apply(Conv2dInputGrad(_shape(x), *self.geometry), upstream, grad) if need_x else None,
+            apply(Conv2d(*self.geometry), x, grad) if need_g else None,
+        )
+
+
+class MaxPool2d(_Geometry, Primitive):
+    r"""2-D max pooling, NCHW: :math:`Y_{ncpq} = \max_{i,j} X_{n c, s_h p + d_h i - p_h, s_w q + d_w j - p_w}`
+    over the :math:`k_h \times k_w` window (padding counts as :math:`-\infty`).
+
+    :math:`\bar X` is zero except at the selected element of each window, which gets :math:`\bar Y_{ncpq}`
+    (added up where overlapping windows select the same element). **Ties**: the first maximum of the window
+    in row-major order gets the whole gradient, as in PyTorch (``np.argmax`` picks the first), unlike the
+    ``max`` reduction, which shares it. The rule is the scatter-add :class:`ScatterAdd` of :math:`\bar Y` to
+    those positions, so it is differentiable again (its second derivative is zero: max is piecewise linear).
+    """
+
+    __slots__ = ("dilation", "kernel_size", "padding", "stride")
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1) -> None:
+        self.kernel_size = pair(kernel_size, "kernel_size", "MaxPool2d")
+        super().__init__(self.kernel_size if stride is None else stride, padding, dilation)
+        kh, kw = self.kernel_size
+        if self.padding[0] > kh // 2 or self.padding[1] > kw // 2:
+            raise ValueError(
+                f"MaxPool2d: padding {self.padding} must be at most half the kernel size {self.kernel_size} "
+                "(as in PyTorch: every window must hold an element of the input)"
+            )
+
+    def attributes(self) -> dict[str, Any]:
+        return {"kernel_size": self.kernel_size, **super().attributes()}
+
+    def forward(self, x):
+        x = as_float(x)
+        if x.ndim != 4:
+            raise ValueError(f"max_pool2d: the input must be 4-D (N, C, H, W), got shape {x.shape}")
+        n, c, h, w = x.shape
+        (kh, kw), (sh, sw), (ph, pw), (dh, dw) = self.kernel_size, *self.geometry
+        oh, ow = conv_output_size((h, w), self.kernel_size, *self.geometry, fn="max_pool2d")
+        view = _windows(x, self.kernel_size, *self.geometry, fill=-np.inf)
+        flat = view.reshape(n, c, oh, ow, kh * kw)
+        k = flat.argmax(axis=-1)  # the first maximum of each window
+        out = np.take_along_axis(flat, k[..., None], axis=-1)[..., 0]
+        rows = np.arange(oh).reshape(-1, 1) * sh + (k // kw) * dh - ph
+        cols = np.arange(ow) * sw + (k % kw) * dw - pw
+        index = (np.arange(n * c).reshape(n, c, 1, 1) * h + rows) * w + cols  # flat index into x
+        self.saved = (index.ravel(), (sh >= dh * (kh - 1) + 1) and (sw >= dw * (kw - 1) + 1))
+        return out
+
+    def vjp(self, grad, out, x):
+        index, disjoint = self.context
+        shape = _shape(x)
+        if isinstance(grad, _PLAIN):  # first order: one write per window (disjoint windows) or a bincount
+            g = np.asarray(grad).ravel()
+            if disjoint:
+                full = np.zeros(math.prod(shape), dtype=g.dtype)
+                full[index] = g
+            else:
+                full = np.bincount(index, weights=g, minlength=math.prod(shape)).astype(g.dtype, copy=False)
+            return (full.reshape(shape),)
+        return (apply(ScatterAdd(index, (math.prod(shape),)), grad.reshape(-1)).reshape(shape),)
+
+
 #: The bases that give a rule its shape; they are not ops themselves.
 _BASES: tuple[type[Primitive], ...] = (Primitive, Elementwise, Binary, Parametrized, Reduction, Loss)
 

@@ -159,3 +159,12 @@ def test_hvp_cost_names_every_workload_with_finite_ratios(tmp_path, capsys):
     payload = json.loads(out_json.read_text())
     assert len(payload["rows"]) == 4 and payload["machine"]["numpy"]
     assert all(math.isfinite(row["hvp_ratio"]) for row in payload["rows"])
+
+
+def test_conv_benchmark_times_every_layer_quickly(capsys):
+    results = _main("conv.py")(["--quick", "--threads", "0", "--col2im"])
+    assert len(results) == 5 and {label.split(" (")[0] for label in results} >= {"conv 1->6 5x5 on 28x28"}
+    assert all(ms > 0 and (ref is None or ref > 0) for ms, ref in results.values())
+    assert all((ref is not None) == ("torch" in sys.modules) for _, ref in results.values())
+    out = capsys.readouterr().out
+    assert "ratio" in out and "np.add.at" in out

@@ -1,4 +1,4 @@
-r"""Data: ``DataLoader`` (full batch, mini-batch, stochastic), seeded synthetic data sets, the Iris data,
+r"""Data: ``DataLoader`` (full batch, mini-batch, stochastic), seeded synthetic data sets, the Iris and digits data,
 ``train_test_split`` and ``standardize``.
 
 numpy arrays, lists and Tensors go in; the generators return numpy arrays, the loader yields Tensors.
@@ -15,6 +15,7 @@ from .datasets import (
     Dataset,
     Quadratic,
     Standardizer,
+    load_digits,
     load_iris,
     make_blobs,
     make_circles,
@@ -43,4 +44,5 @@ __all__ = [
     "Standardizer",
     "load_iris",
     "Dataset",
+    "load_digits",
 ]

@@ -24,6 +24,7 @@ instead of broadcasting, so ``(N,)`` targets against ``(N, 1)`` predictions woul
 from __future__ import annotations
 
 import csv
+import gzip
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -858,6 +859,13 @@ IRIS_CREDIT = (
 )
 
 
+DIGITS_CREDIT = (
+    "Alpaydin, E. & Kaynak, C. (1998). Optical Recognition of Handwritten Digits [Dataset]. UCI Machine Learning "
+    "Repository. https://doi.org/10.24432/C50P49. Licensed under CC BY 4.0 "
+    "(https://creativecommons.org/licenses/by/4.0/)."
+)
+
+
 @dataclass(frozen=True, eq=False)
 class Dataset:
     """A bundled data set: ``X`` (N, d), ``y`` (N,) and what the columns and labels mean.
@@ -916,4 +924,56 @@ def load_iris(*, dtype: Any = np.float64) -> Dataset:
         target_names=target_names,
         credit=IRIS_CREDIT,
         description="Fisher's Iris data: 150 flowers, 50 per species, 4 measurements in cm.",
+    )
+
+
+def load_digits(*, as_images: bool = False, dtype: Any = np.float64) -> Dataset:
+    """Handwritten digits (bundled in the package; no network): 1797 images of 8x8 pixels, labels 0..9.
+
+    The test set of the UCI "Optical Recognition of Handwritten Digits" data, as scikit-learn's
+    ``load_digits`` ships it: 32x32 bitmaps of digits written by 13 people, each 4x4 block reduced to the
+    count of its "on" pixels, so every pixel is an integer 0..16 (kept as they are: divide by 16 to scale to
+    [0, 1]). About 180 images per digit, in the file's order (shuffle or use ``train_test_split``).
+
+    Parameters
+    ----------
+    as_images : bool, default False
+        ``X`` of shape (1797, 1, 8, 8), images with one channel for ``nn.Conv2d``, instead of (1797, 64), one
+        row of 64 pixels per image (row by row), for a linear model or an MLP.
+    dtype : numpy float dtype, default float64
+
+    Returns
+    -------
+    Dataset
+        Unpacks as ``X, y``: ``X`` float of shape (1797, 64) or (1797, 1, 8, 8), ``y`` int64 (1797,).
+
+    Credit: Alpaydin, E. & Kaynak, C. (1998). Optical Recognition of Handwritten Digits [Dataset]. UCI
+    Machine Learning Repository. https://doi.org/10.24432/C50P49, licensed under CC BY 4.0.
+
+    Examples
+    --------
+    >>> from tinygrad_edu.data import load_digits
+    >>> X, y = load_digits()
+    >>> X.shape, X.dtype, y.dtype, X.min(), X.max()
+    ((1797, 64), dtype('float64'), dtype('int64'), np.float64(0.0), np.float64(16.0))
+    >>> np.bincount(y).tolist()
+    [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+    >>> load_digits(as_images=True).X.shape
+    (1797, 1, 8, 8)
+    """
+    as_images = check_flag(as_images, "as_images", "load_digits")
+    dt = float_dtype(dtype, "load_digits")
+    with (
+        resources.files(__package__).joinpath("digits.csv.gz").open("rb") as f,
+        gzip.open(f, "rt", encoding="utf-8") as text,
+    ):
+        table = np.loadtxt(text, delimiter=",", comments="#", dtype=np.int64)
+    X = table[:, :64].astype(dt)
+    return Dataset(
+        X=X.reshape(-1, 1, 8, 8) if as_images else X,
+        y=table[:, 64].copy(),
+        feature_names=tuple(f"pixel ({r}, {c})" for r in range(8) for c in range(8)),
+        target_names=tuple(str(d) for d in range(10)),
+        credit=DIGITS_CREDIT,
+        description="Handwritten digits (UCI optical recognition, test set): 1797 images of 8x8 pixels 0..16.",
     )

@@ -26,6 +26,9 @@ The derivations of the gradients are in ``docs/losses_and_metrics.md``; the fuse
 
 Shapes are checked rather than broadcast: ``mse_loss`` of a ``(N, 1)`` prediction and a ``(N,)`` target
 would silently broadcast to ``(N, N)`` and compute the wrong loss, so it raises ``ValueError`` instead.
+
+For images (NCHW, PyTorch's signatures): ``conv2d`` (primitive), ``max_pool2d`` (primitive; a tie's gradient
+goes to the window's first maximum) and ``avg_pool2d`` (composite), derived in ``docs/convolution.md``.
 """
 
 from __future__ import annotations
@@ -65,6 +68,9 @@ __all__ = [
     "hardtanh",
     "relu6",
     "mish",
+    "conv2d",
+    "max_pool2d",
+    "avg_pool2d",
 ]
 
 Reduction = Literal["mean", "sum", "none"]
@@ -581,3 +587,110 @@ def one_hot(labels: Any, num_classes: int | None = None) -> Tensor:
     out = np.zeros((*values.shape, int(num_classes)), dtype=get_default_dtype())
     np.put_along_axis(out, values[..., None].astype(np.intp), 1, axis=-1)
     return Tensor._make(out, None, None)
+
+
+# issue 18: convolution and pooling (NCHW, PyTorch's signatures; derivations in docs/convolution.md)
+# --------------------------------------------------------------------------------------------------------
+
+
+def _image_batch(x: Any, fn: str, what: str = "input") -> tuple[Tensor, bool]:
+    """``x`` as a float (N, C, H, W) Tensor; one image (C, H, W) becomes a batch of one (the flag says so, as
+    PyTorch's unbatched inputs); any other number of axes raises, naming the shape."""
+    t = _float_input(x, fn, what)
+    if t.ndim == 3:
+        return t.reshape(1, *t.shape), True
+    if t.ndim != 4:
+        raise ValueError(
+            f"{fn}: the {what} must be 4-D (N, C, H, W) or one image (C, H, W), got shape {t.shape}; a batch of "
+            "grey images (N, H, W) is x.reshape(N, 1, H, W)"
+        )
+    return t, False
+
+
+def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0, dilation: Any = 1) -> Tensor:
+    r"""2-D convolution (cross-correlation, as PyTorch's ``conv2d``) of ``input`` (N, C, H, W) with ``weight``
+    (O, C, kh, kw):
+
+    .. math:: Y_{nopq} = b_o + \sum_{c,i,j} W_{ocij} \, X_{n c,\, s_h p + d_h i - p_h,\, s_w q + d_w j - p_w}
+
+    with zeros outside the input; the output is (N, O, OH, OW), :math:`OH = \lfloor (H + 2p_h - d_h(k_h - 1) - 1)
+    / s_h \rfloor + 1` (and OW alike). One primitive (:class:`tinygrad_edu.ops.Conv2d`): im2col (a strided
+    view copied once) and one matrix product; its gradients are the transposed products (col2im for the
+    input), themselves primitives so that second derivatives exist.
+
+    Parameters
+    ----------
+    input : Tensor, shape (N, C, H, W) or (C, H, W)
+    weight : Tensor, shape (O, C, kh, kw)
+    bias : Tensor of shape (O,), optional
+    stride, padding, dilation : int or (int, int)
+        Step between windows (>= 1), zeros added on each side (>= 0), spacing of the kernel's taps (>= 1).
+
+    Examples
+    --------
+    >>> import numpy as np, tinygrad_edu as tg
+    >>> x = tg.Tensor(np.arange(16.0).reshape(1, 1, 4, 4))
+    >>> tg.nn.functional.conv2d(x, tg.Tensor(np.ones((1, 1, 2, 2))), stride=2).numpy()[0, 0]
+    array([[10., 18.],
+           [42., 50.]])
+    """
+    fn = "conv2d"
+    x, unbatched = _image_batch(input, fn)
+    w = _float_input(weight, fn, "weight")
+    op = ops.Conv2d(stride, padding, dilation)
+    if bias is None:
+        out = apply_op(op, x, w)
+    else:
+        out = apply_op(op, x, w, bias if isinstance(bias, Tensor) else _float_input(bias, fn, "bias"))
+    return out.reshape(*out.shape[1:]) if unbatched else out
+
+
+def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1) -> Tensor:
+    r"""2-D max pooling of ``input`` (N, C, H, W): the maximum of each :math:`k_h \times k_w` window
+    (``stride`` defaults to ``kernel_size``; padding counts as :math:`-\infty` and is at most half the kernel).
+
+    The gradient goes to the selected element of each window; **ties**: the first maximum in row-major order
+    of the window gets all of it, as in PyTorch (the ``max`` reduction shares it instead).
+
+    Examples
+    --------
+    >>> import numpy as np, tinygrad_edu as tg
+    >>> x = tg.Tensor(np.arange(16.0).reshape(1, 1, 4, 4))
+    >>> tg.nn.functional.max_pool2d(x, 2).numpy()[0, 0]
+    array([[ 5.,  7.],
+           [13., 15.]])
+    """
+    x, unbatched = _image_batch(input, "max_pool2d")
+    out = apply_op(ops.MaxPool2d(kernel_size, stride, padding, dilation), x)
+    return out.reshape(*out.shape[1:]) if unbatched else out
+
+
+def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    r"""2-D average pooling of ``input`` (N, C, H, W): the mean of each :math:`k_h \times k_w` window
+    (``stride`` defaults to ``kernel_size``; zero padding counts in the mean, PyTorch's default
+    ``count_include_pad=True``).
+
+    A composite: the convolution of each channel with the constant kernel :math:`1/(k_h k_w)`, i.e.
+    ``conv2d(x.reshape(N C, 1, H, W), ones(1, 1, kh, kw) / (kh kw))`` reshaped back; its gradient spreads
+    :math:`\bar Y / (k_h k_w)` over each window.
+
+    Examples
+    --------
+    >>> import numpy as np, tinygrad_edu as tg
+    >>> x = tg.Tensor(np.arange(16.0).reshape(1, 1, 4, 4))
+    >>> tg.nn.functional.avg_pool2d(x, 2).numpy()[0, 0]
+    array([[ 2.5,  4.5],
+           [10.5, 12.5]])
+    """
+    fn = "avg_pool2d"
+    x, unbatched = _image_batch(input, fn)
+    kh, kw = ops.pair(kernel_size, "kernel_size", fn)
+    stride = (kh, kw) if stride is None else ops.pair(stride, "stride", fn)
+    padding = ops.pair(padding, "padding", fn, minimum=0)
+    if padding[0] > kh // 2 or padding[1] > kw // 2:
+        raise ValueError(f"{fn}: padding {padding} must be at most half the kernel size {(kh, kw)} (as in PyTorch)")
+    n, c, h, w = x.shape
+    kernel = np.full((1, 1, kh, kw), 1.0 / (kh * kw), dtype=x.dtype)
+    out = apply_op(ops.Conv2d(stride, padding), x.reshape(n * c, 1, h, w), kernel)
+    out = out.reshape(n, c, *out.shape[2:])
+    return out.reshape(*out.shape[1:]) if unbatched else out

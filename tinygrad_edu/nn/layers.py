@@ -43,6 +43,9 @@ __all__ = [
     "Hardtanh",
     "ReLU6",
     "Mish",
+    "Conv2d",
+    "MaxPool2d",
+    "AvgPool2d",
 ]
 
 
@@ -571,3 +574,156 @@ class MLP(Module):
 
     def forward(self, x: Any) -> Tensor:
         return self.layers(x)
+
+
+# --------------------------------------------------------------------------------------------------------
+# issue 18: convolution and pooling layers (NCHW, PyTorch's arguments)
+# --------------------------------------------------------------------------------------------------------
+
+
+class Conv2d(Module):
+    r"""2-D convolution layer: :func:`tinygrad_edu.nn.functional.conv2d` with a learned weight and bias.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+        Channels of the input (axis 1 of (N, C, H, W)) and of the output.
+    kernel_size : int or (int, int)
+    stride, padding, dilation : int or (int, int), default 1, 0, 1
+    bias : bool, default True
+    dtype : numpy dtype, optional
+        Of the parameters; by default ``tg.get_default_dtype()``.
+
+    Attributes
+    ----------
+    weight : Tensor, shape (out_channels, in_channels, kh, kw)
+    bias : Tensor of shape (out_channels,), or None
+
+    Notes
+    -----
+    **Initialisation** (PyTorch's default, as :class:`Linear`): ``init.kaiming_uniform_(weight,
+    a=math.sqrt(5))``, i.e. :math:`U(-k, k)` with :math:`k = 1/\sqrt{\mathrm{fan\_in}}`,
+    :math:`\mathrm{fan\_in} = C k_h k_w`, and the bias from the same :math:`U(-k, k)`.
+
+    Examples
+    --------
+    >>> import tinygrad_edu as tg
+    >>> _ = tg.manual_seed(0)
+    >>> conv = tg.nn.Conv2d(1, 6, 5)
+    >>> conv
+    Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1))
+    >>> conv(tg.Tensor.zeros(2, 1, 28, 28)).shape
+    (2, 6, 24, 24)
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] = 1,
+        padding: int | tuple[int, int] = 0,
+        dilation: int | tuple[int, int] = 1,
+        bias: bool = True,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        self.in_channels = _positive_int(in_channels, "in_channels", "Conv2d", "it is x.shape[1], the input's channels")
+        self.out_channels = _positive_int(out_channels, "out_channels", "Conv2d", "it is the number of filters")
+        self.kernel_size = ops.pair(kernel_size, "kernel_size", "Conv2d")
+        self.stride = ops.pair(stride, "stride", "Conv2d")
+        self.padding = ops.pair(padding, "padding", "Conv2d", minimum=0)
+        self.dilation = ops.pair(dilation, "dilation", "Conv2d")
+        bias = check_flag(bias, "bias", "Conv2d")
+        dtype = get_default_dtype() if dtype is None else float_dtype(dtype, "Conv2d")
+        shape = (self.out_channels, self.in_channels, *self.kernel_size)
+        self.weight = Tensor.zeros(*shape, dtype=dtype, requires_grad=True)
+        self.bias = Tensor.zeros(self.out_channels, dtype=dtype, requires_grad=True) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw fresh initial values: :math:`U(-1/\\sqrt{\\mathrm{fan\\_in}}, 1/\\sqrt{\\mathrm{fan\\_in}})`."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init.fan_in_and_fan_out(self.weight.shape)
+            bound = 1.0 / math.sqrt(fan_in)
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x: Any) -> Tensor:
+        x = _as_tensor(x)
+        if x.ndim in (3, 4) and x.shape[-3] != self.in_channels:
+            raise ValueError(
+                f"{self.__class__.__name__}({self.extra_repr()}) needs inputs (N, {self.in_channels}, H, W) with "
+                f"{self.in_channels} channel(s) on axis 1, got shape {x.shape}"
+            )
+        return functional.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+
+    def extra_repr(self) -> str:
+        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0, 0):
+            text += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            text += f", dilation={self.dilation}"
+        return text + ("" if self.bias is not None else ", bias=False")
+
+
+class MaxPool2d(Module):
+    """Max pooling layer: :func:`tinygrad_edu.nn.functional.max_pool2d` (``stride`` defaults to the kernel size).
+
+    Examples
+    --------
+    >>> import tinygrad_edu as tg
+    >>> tg.nn.MaxPool2d(2)
+    MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1))
+    """
+
+    def __init__(
+        self,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] | None = None,
+        padding: int | tuple[int, int] = 0,
+        dilation: int | tuple[int, int] = 1,
+    ) -> None:
+        super().__init__()
+        op = ops.MaxPool2d(kernel_size, stride, padding, dilation)  # validates the arguments now, not at forward
+        self.kernel_size, self.stride, self.padding, self.dilation = op.kernel_size, *op.geometry
+
+    def forward(self, x: Any) -> Tensor:
+        return functional.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, dilation={self.dilation}"
+
+
+class AvgPool2d(Module):
+    """Average pooling layer: :func:`tinygrad_edu.nn.functional.avg_pool2d` (``stride`` defaults to the kernel
+    size; zero padding counts in the mean).
+
+    Examples
+    --------
+    >>> import tinygrad_edu as tg
+    >>> tg.nn.AvgPool2d(2)
+    AvgPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))
+    """
+
+    def __init__(
+        self,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] | None = None,
+        padding: int | tuple[int, int] = 0,
+    ) -> None:
+        super().__init__()
+        self.kernel_size = ops.pair(kernel_size, "kernel_size", "AvgPool2d")
+        self.stride = self.kernel_size if stride is None else ops.pair(stride, "stride", "AvgPool2d")
+        self.padding = ops.pair(padding, "padding", "AvgPool2d", minimum=0)
+        if self.padding[0] > self.kernel_size[0] // 2 or self.padding[1] > self.kernel_size[1] // 2:
+            raise ValueError(
+                f"AvgPool2d: padding {self.padding} must be at most half the kernel size {self.kernel_size} "
+                "(as in PyTorch)"
+            )
+
+    def forward(self, x: Any) -> Tensor:
+        return functional.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
