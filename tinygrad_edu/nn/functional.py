@@ -92,12 +92,12 @@ def _check_axis(t: Tensor, axis: Any, fn: str) -> int:
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
         raise TypeError(f"{fn}: axis must be an int, got axis={axis!r} ({type(axis).__name__}); pass e.g. axis=-1")
     if t.ndim == 0:
-        raise ValueError(
+        raise ops.AxisError(
             f"{fn}: x is 0-d (a single value) and has no axis to normalise, got axis={axis}; reshape it, e.g. "
             "x.reshape(1)"
         )
     if not -t.ndim <= axis < t.ndim:
-        raise ValueError(
+        raise ops.AxisError(
             f"{fn}: axis={axis} is out of range for x of shape {t.shape}; pass an axis in [{-t.ndim}, {t.ndim - 1}], "
             "e.g. axis=-1 (the last)"
         )
