@@ -238,8 +238,7 @@ def _class_targets(
     in [0, C) (or equal to ``ignore_index``), or (if ``allow_probs``) probability targets of the scores' shape,
     returned in the scores' float ``dtype``. Also returns the mask of the ignored labels, or None if none is."""
     n, c = shape[0], shape[1]
-    index_shape = (n, *shape[2:])
-    probs_shape = f" or probability targets of shape {shape}" if allow_probs else ""
+    index_shape = (n, *shape[2:]) if len(shape) > 2 else (n,)
     arr = _numeric_array(labels, fn, "labels")
     if arr.ndim == len(shape) and allow_probs:
         if arr.shape != shape:
@@ -252,6 +251,7 @@ def _class_targets(
         _check_unit_interval(arr, fn, "probability targets", " (one-hot rows or soft labels)")
         _check_rows_sum_to_one(arr, fn)
         return arr.astype(dtype), None
+    probs_shape = f" or probability targets of shape {shape}" if allow_probs else ""  # for the messages
     if arr.ndim != len(index_shape):
         raise ValueError(
             f"{fn}: labels must be class indices of shape {index_shape}{probs_shape}, got shape {arr.shape}; "
@@ -277,7 +277,7 @@ def _class_targets(
     if arr.size:
         # two reductions by the ufuncs themselves (callgrind, 32 labels: 23,400 -> 17,400 instructions per check,
         # against two comparisons, their | and .any())
-        lo, hi = np.minimum.reduce(arr, axis=None), np.maximum.reduce(arr, axis=None)
+        lo, hi = int(np.minimum.reduce(arr, axis=None)), int(np.maximum.reduce(arr, axis=None))
         if lo < 0 or hi >= c:
             bad = (arr < 0) | (arr >= c)
             if ignore_index is not None:
@@ -644,6 +644,8 @@ def nll_loss(
 
 
 def _check_ignore_index(ignore_index: Any, fn: str) -> None:
+    if type(ignore_index) is int:  # the common case, first: this runs at every training step
+        return
     if isinstance(ignore_index, (bool, np.bool_)) or not isinstance(ignore_index, (int, np.integer)):
         raise TypeError(
             f"{fn}: ignore_index must be an int (a label value to skip), got {ignore_index!r}; "
@@ -652,6 +654,8 @@ def _check_ignore_index(ignore_index: Any, fn: str) -> None:
 
 
 def _check_label_smoothing(label_smoothing: Any, fn: str) -> float:
+    if label_smoothing == 0 and type(label_smoothing) in (float, int):  # the default, first: no ABC isinstance
+        return 0.0
     if (
         isinstance(label_smoothing, bool)
         or not isinstance(label_smoothing, numbers.Real)
