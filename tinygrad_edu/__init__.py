@@ -15,6 +15,7 @@ from . import anomaly, data, engine, func, gradcheck, metrics, nn, ops, optim, s
 from ._random import manual_seed
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .func import hessian, hvp, jacobian, jvp, vjp
+from .ops import AxisError
 from .serialization import load, load_checkpoint, save, save_checkpoint
 from .tensor import (
     ReleasedTensor,
@@ -111,4 +112,5 @@ __all__ = [
     "take_along_axis",
     "logaddexp",
     "hypot",
+    "AxisError",
 ]

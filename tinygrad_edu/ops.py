@@ -152,13 +152,24 @@ def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
+class AxisError(ValueError, IndexError):
+    """An axis out of range for a tensor's dimensions.
+
+    Both a ``ValueError`` and an ``IndexError``, as numpy's ``np.exceptions.AxisError`` is, so that code
+    written against numpy (``except IndexError`` or ``except ValueError``) catches it. Exported as
+    ``tinygrad_edu.AxisError``; every axis check of the package raises it.
+    """
+
+
 def normalize_axes(axis: Axis, ndim: int) -> tuple[int, ...]:
     """Return ``axis`` as a sorted tuple of non-negative axes (all axes for ``None``).
 
     Raises
     ------
+    AxisError
+        If an axis is out of range for an array of ``ndim`` dimensions (a ``ValueError`` and an ``IndexError``).
     ValueError
-        If an axis is out of range for an array of ``ndim`` dimensions or repeats.
+        If an axis repeats.
     """
     if axis is None:
         return tuple(range(ndim))
@@ -176,7 +187,7 @@ def normalize_axes(axis: Axis, ndim: int) -> tuple[int, ...]:
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
             raise TypeError(f"axis must be an int, a tuple of ints or None, got {axis!r}")
         if not -ndim <= a < ndim:
-            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimension(s)")
+            raise AxisError(f"axis {a} is out of range for a tensor with {ndim} dimension(s)")
         out.append(int(a) % ndim)
     if len(set(out)) != len(out):
         raise ValueError(f"repeated axis in {axis!r}")
@@ -426,26 +437,42 @@ class Div(Binary):
 class Pow(Binary):
     r""":math:`y = a^b`;  :math:`\bar a = \bar y \, b\,a^{b-1}`, :math:`\bar b = \bar y \, a^b \ln a`.
 
-    :math:`b\,a^{b-1}` is taken as 0 where :math:`a = b = 0` (so :math:`x^0` has gradient 0 even at
-    :math:`x = 0`; elsewhere it is 0 at :math:`b = 0` already, and masking only the 0/0 point keeps its
-    derivative in :math:`b`, :math:`1/a`, for second order), and :math:`a^b \ln a` as 0 where :math:`a = 0`
-    and :math:`b \ge 0` (its limit). These are PyTorch's conventions; for :math:`a < 0` and non-integer
-    :math:`b` the value is NaN, as in numpy.
+    At :math:`a = 0` these are PyTorch's values, the limits as :math:`a \to 0^+`:
+
+    * :math:`b\,a^{b-1}` is taken as 0 where :math:`a = b = 0` (so :math:`x^0` has gradient 0 even at
+      :math:`x = 0`; elsewhere it is 0 at :math:`b = 0` already, and masking only the 0/0 point keeps its
+      derivative in :math:`b`, :math:`1/a`, for second order); for :math:`b < 1` it is :math:`\pm\infty`
+      (:math:`b\,0^{b-1}`: :math:`+\infty` for :math:`0 < b < 1`, :math:`-\infty` for :math:`b < 0`).
+    * :math:`a^b \ln a` is 0 where :math:`a = 0` and :math:`b \ge 0`, and :math:`a^b \cdot (-\infty)`, that is
+      :math:`-\infty`, where :math:`a = 0` and :math:`b < 0` (:math:`0^b = \infty` grows faster than
+      :math:`\ln a` falls).
+
+    No numpy warning is raised on the way. For :math:`a < 0` and non-integer :math:`b` the value is NaN, as
+    in numpy.
     """
 
     ufunc = np.power
 
     def grad_a(self, grad, out, a, b):
         if isinstance(b, (int, float)):  # a Python-number exponent, the common case (x ** 2)
-            return grad * (b * a ** (b - 1)) if b != 0 else grad * 0
+            if b >= 1:
+                return grad * (b * a ** (b - 1))
+            if b == 0:
+                return grad * 0
+            with np.errstate(divide="ignore"):  # 0 ** (b - 1) = inf for b < 1: the limit
+                return grad * (b * a ** (b - 1))
         with np.errstate(divide="ignore", invalid="ignore"):
             return grad * where((values(a) == 0) & (values(b) == 0), 0.0, b * a ** (b - 1))
 
     def grad_b(self, grad, out, a, b):
         a_values = values(a)
         with np.errstate(divide="ignore", invalid="ignore"):
-            log_a = log(where(a_values == 0, 1.0, a))
-            return grad * where((a_values == 0) & (values(b) >= 0), 0.0, out * log_a)
+            if isinstance(out, _PLAIN):  # numbers: log 0 = -inf gives the limit a^b ln a = -inf for b < 0
+                return grad * where((a_values == 0) & (values(b) >= 0), 0.0, out * np.log(a))
+            # a graph: log 0 would put 0 * inf = NaN into the second derivative; the limit is a constant there
+            zero = a_values == 0
+            limit = np.where(values(b) >= 0, 0.0, np.where(values(out) < 0, np.inf, -np.inf))
+            return grad * where(zero, limit, out * log(where(zero, 1.0, a)))
 
 
 class Maximum(Binary):
@@ -941,6 +968,12 @@ class Reshape(Parametrized):
         try:
             return np.reshape(x, self.shape)
         except ValueError:
+            if sum(1 for n in self.shape if n == -1) > 1:
+                raise ValueError(
+                    f"cannot reshape a tensor of shape {x.shape} into shape {self.shape}: only one axis may be -1 "
+                    "(the one inferred from the others); give the other sizes, e.g. "
+                    f"reshape({', '.join(str(n) for n in x.shape[:1])}, -1)"
+                ) from None
             raise ValueError(
                 f"cannot reshape a tensor of shape {x.shape} ({x.size} elements) into shape {self.shape}"
             ) from None
@@ -963,7 +996,8 @@ class Transpose(Parametrized):
         axes = self.axes
         in_range = all(-x.ndim <= a < x.ndim for a in axes)
         if not in_range or sorted(a % x.ndim for a in axes) != list(range(x.ndim)):
-            raise ValueError(f"transpose axes {axes} are not a permutation of the {x.ndim} axes of shape {x.shape}")
+            error = ValueError if in_range else AxisError
+            raise error(f"transpose axes {axes} are not a permutation of the {x.ndim} axes of shape {x.shape}")
         self.saved = (tuple(int(i) for i in np.argsort([a % x.ndim for a in axes])),)
         return np.transpose(x, axes)
 
@@ -1083,7 +1117,7 @@ class Stack(Parametrized):
         if len(shapes) > 1:
             raise ValueError(f"stack needs tensors of one shape, got shapes {[x.shape for x in arrays]}")
         if not -(arrays[0].ndim + 1) <= self.axis <= arrays[0].ndim:
-            raise ValueError(f"stack axis {self.axis} is out of range for tensors of shape {arrays[0].shape}")
+            raise AxisError(f"stack axis {self.axis} is out of range for tensors of shape {arrays[0].shape}")
         return np.stack(arrays, axis=self.axis)
 
     def vjp(self, grad, out, *xs):
@@ -1098,8 +1132,10 @@ def _check_same_ndim_except(xs: list[Array], axis: int, what: str) -> None:
     ndim = xs[0].ndim
     if ndim == 0:
         raise ValueError(f"{what} cannot join 0-d tensors; use stack")
-    if any(x.ndim != ndim for x in xs) or not -ndim <= axis < ndim:
+    if any(x.ndim != ndim for x in xs):
         raise ValueError(f"{what} along axis {axis} needs tensors of equal ndim, got shapes {shapes}")
+    if not -ndim <= axis < ndim:
+        raise AxisError(f"{what} along axis {axis}: the axis is out of range for tensors of shapes {shapes}")
     ax = axis % ndim
     rest = {s[:ax] + s[ax + 1 :] for s in shapes}
     if len(rest) > 1:

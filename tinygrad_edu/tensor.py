@@ -10,6 +10,7 @@ composite functions elsewhere are written with Tensor methods.
 from __future__ import annotations
 
 import itertools
+import math
 import sys
 import types
 import warnings
@@ -69,6 +70,8 @@ ShapeLike = int | Sequence[int]
 _new_object = object.__new__  # Tensor._make's allocation, without __init__ (looked up once)
 _FLOAT_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 _default_dtype = np.dtype(np.float32)
+#: The most values ``Tensor.arange`` makes (checked before allocating; 8 GiB as float64).
+MAX_ARANGE = 2**30
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -467,10 +470,23 @@ class Tensor(GraphNode):
         requires_grad: bool = False,
         name: str | None = None,
     ) -> Tensor:
-        """Evenly spaced values in [start, stop) like ``numpy.arange`` (float dtype by default)."""
+        """Evenly spaced values in [start, stop) like ``numpy.arange`` (float dtype by default).
+
+        The count, ``ceil((stop - start) / step)``, is checked before anything is allocated: more
+        than ``MAX_ARANGE`` (2**30) values, or an infinite count, raises ``ValueError`` naming it.
+        """
         if step == 0:
             raise ValueError("arange needs a non-zero step")
-        data = np.arange(start, stop, step) if stop is not None else np.arange(0, start, step)
+        if stop is None:
+            start, stop = 0, start
+        count = (stop - start) / step
+        if not count <= MAX_ARANGE or math.ceil(count) > MAX_ARANGE:  # NaN and inf fail the first test
+            raise ValueError(
+                f"arange({start}, {stop}, {step}) would make {count:.6g} values, more than the limit "
+                f"MAX_ARANGE = {MAX_ARANGE} (2**30, {MAX_ARANGE * 8 / 2**30:g} GiB of float64); use a larger step or "
+                "a smaller range"
+            )
+        data = np.arange(start, stop, step)
         return _factory(data, dtype, requires_grad, name)
 
     @staticmethod
@@ -576,12 +592,17 @@ class Tensor(GraphNode):
         return self
 
     def astype(self, dtype: Any) -> Tensor:
-        """Convert to another dtype; differentiable between float dtypes (the gradient is cast back)."""
+        """Convert to another dtype; differentiable between float dtypes (the gradient is cast back).
+
+        To an integer or bool dtype the result is outside the graph, as PyTorch's ``x.int()``/``x.long()``:
+        a new tensor that does not require grad (rounding has derivative 0 almost everywhere, and integer
+        tensors cannot hold gradients), e.g. ``logits.argmax(...)``-like labels or ``(x > 0).astype(int)``.
+        """
         dt = _supported_dtype(dtype, "astype")
         if dt == self.data.dtype:
             return self
-        if self.requires_grad and is_grad_enabled():
-            _check_can_require_grad(dt)
+        if dt.kind != "f":  # integers and bools: data, not a differentiable function of self
+            return Tensor._make(self.data.astype(dt), None, None)
         return apply_op(ops.Cast(dt), self)
 
     # ---- repr -------------------------------------------------------------------------------------------
@@ -832,7 +853,7 @@ class Tensor(GraphNode):
         perm = list(range(self.ndim))
         for a in (axis1, axis2):
             if not -self.ndim <= a < self.ndim:
-                raise ValueError(f"axis {a} is out of range for a tensor of shape {self.shape}")
+                raise ops.AxisError(f"axis {a} is out of range for a tensor of shape {self.shape}")
         perm[axis1], perm[axis2] = perm[axis2], perm[axis1]
         return self.transpose(*perm)
 
@@ -1445,7 +1466,7 @@ def _one_axis(axis: Any, t: Tensor, fn: str) -> int | None:
     if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
         raise TypeError(f"{fn}: axis must be an int or None, got {axis!r} ({type(axis).__name__})")
     if not -t.ndim <= axis < t.ndim:
-        raise ValueError(
+        raise ops.AxisError(
             f"{fn}: axis {axis} is out of range for a tensor of shape {t.shape} ({t.ndim} dimension(s)); "
             f"use an axis from {-t.ndim} to {t.ndim - 1}, or axis=None for the flattened tensor"
         )

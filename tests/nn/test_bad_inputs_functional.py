@@ -333,7 +333,8 @@ CASES: list[BadInput] = [
         "nll_loss/3d",
         lambda: F.nll_loss(Tensor(np.zeros((2, 3, 1))), np.array([0, 1])),
         ValueError,
-        ("log_probs must have shape (N, C)", "got shape (2, 3, 1)", "N samples by C classes"),
+        # (N, C, d1) scores are accepted since issue 18: the labels must then be (N, d1)
+        ("nll_loss: labels must be class indices of shape (2, 1)", "got shape (2,)", "reshape them"),
     ),
 ]
 

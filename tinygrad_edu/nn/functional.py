@@ -16,6 +16,15 @@ requires grad is treated as a variable instead: it gets its gradient and any rea
   (fused op)
 * ``cross_entropy(logits, labels)``: :math:`-\log \mathrm{softmax}(z)_y` (fused op)
 * ``nll_loss(log_probs, labels)``: :math:`-\log p_y`, the input already log-probabilities (composite)
+* ``kl_div(log_probs, target)``: :math:`t (\log t - \log p)`; ``reduction="batchmean"`` is the KL divergence
+  (composite)
+* ``smooth_l1_loss(pred, target, beta)``: ``huber_loss(delta=beta) / beta`` (composite)
+* ``margin_ranking_loss(x1, x2, y)``, ``hinge_embedding_loss(x, y)``: hinges for labels in {1, -1} (composites)
+
+``cross_entropy`` and ``nll_loss`` also take PyTorch's ``weight``, ``ignore_index``, N-d scores (N, C, d1, ...)
+and (``cross_entropy``) ``label_smoothing``; ``binary_cross_entropy_with_logits`` takes ``weight`` and
+``pos_weight``. With those options they are composites around the fused primitives, which stay the whole loss
+for the default arguments.
 
 Activations: ``relu``, ``sigmoid``, ``tanh``, ``softmax``, ``log_softmax``, and (issue 18, PyTorch's names and
 defaults) ``leaky_relu``, ``elu``, ``selu``, ``gelu``, ``silu``, ``softplus``, ``logsigmoid``, ``hardtanh``,
@@ -36,13 +45,14 @@ from __future__ import annotations
 import math
 import numbers
 import reprlib
+import warnings
 from typing import Any, Literal
 
 import numpy as np
 
 from .. import ops
 from ..metrics import value_range
-from ..tensor import Tensor, apply_op, get_default_dtype
+from ..tensor import Tensor, apply_op, get_default_dtype, where
 
 __all__ = [
     "relu",
@@ -57,6 +67,10 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "nll_loss",
+    "kl_div",
+    "smooth_l1_loss",
+    "margin_ranking_loss",
+    "hinge_embedding_loss",
     "one_hot",
     "leaky_relu",
     "elu",
@@ -166,12 +180,12 @@ def _check_axis(t: Tensor, axis: Any, fn: str) -> int:
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
         raise TypeError(f"{fn}: axis must be an int, got axis={axis!r} ({type(axis).__name__}); pass e.g. axis=-1")
     if t.ndim == 0:
-        raise ValueError(
+        raise ops.AxisError(
             f"{fn}: x is 0-d (a single value) and has no axis to normalise, got axis={axis}; reshape it, e.g. "
             "x.reshape(1)"
         )
     if not -t.ndim <= axis < t.ndim:
-        raise ValueError(
+        raise ops.AxisError(
             f"{fn}: axis={axis} is out of range for x of shape {t.shape}; pass an axis in [{-t.ndim}, {t.ndim - 1}], "
             "e.g. axis=-1 (the last)"
         )
@@ -287,28 +301,35 @@ def _regression_args(pred: Any, target: Any, reduction: str, fn: str) -> tuple[T
 
 
 def _class_targets(
-    labels: Any, shape: tuple[int, ...], dtype: np.dtype, fn: str, allow_probs: bool
-) -> Tensor | np.ndarray:
-    """Validate ``labels`` against scores of ``shape`` (N, C): integer labels (N,) in [0, C), or (if
-    ``allow_probs``) probability targets (N, C), returned in the scores' float ``dtype``."""
-    n, c = shape
-    probs_shape = f" or probability targets of shape ({n}, {c})" if allow_probs else ""
+    labels: Any,
+    shape: tuple[int, ...],
+    dtype: np.dtype,
+    fn: str,
+    allow_probs: bool,
+    ignore_index: int | None = None,
+) -> tuple[Tensor | np.ndarray, np.ndarray | None]:
+    """Validate ``labels`` against scores of ``shape`` (N, C) or (N, C, d1, ...): integer labels (N, d1, ...)
+    in [0, C) (or equal to ``ignore_index``), or (if ``allow_probs``) probability targets of the scores' shape,
+    returned in the scores' float ``dtype``. Also returns the mask of the ignored labels, or None if none is."""
+    n, c = shape[0], shape[1]
+    index_shape = (n, *shape[2:]) if len(shape) > 2 else (n,)
     arr = _numeric_array(labels, fn, "labels")
-    if arr.ndim == 2 and allow_probs:
-        if arr.shape != (n, c):
+    if arr.ndim == len(shape) and allow_probs:
+        if arr.shape != shape:
             raise ValueError(
                 f"{fn}: logits have shape {shape} but the probability targets have shape {arr.shape}; give one row "
                 "per sample and one column per class"
             )
         if isinstance(labels, Tensor) and labels.requires_grad:  # a variable, not data: any value is allowed
-            return labels.astype(dtype)
+            return labels.astype(dtype), None
         _check_unit_interval(arr, fn, "probability targets", " (one-hot rows or soft labels)")
         _check_rows_sum_to_one(arr, fn)
-        return arr.astype(dtype)
-    if arr.ndim != 1:
+        return arr.astype(dtype), None
+    probs_shape = f" or probability targets of shape {shape}" if allow_probs else ""  # for the messages
+    if arr.ndim != len(index_shape):
         raise ValueError(
-            f"{fn}: labels must be class indices of shape ({n},){probs_shape}, got shape {arr.shape}; reshape them, "
-            "e.g. labels.reshape(-1)"
+            f"{fn}: labels must be class indices of shape {index_shape}{probs_shape}, got shape {arr.shape}; "
+            "reshape them, e.g. labels.reshape(-1)"
         )
     if arr.dtype.kind not in "iu":
         from_list = " (Tensor([...]) of a Python list is float32)" if isinstance(labels, Tensor) else ""
@@ -316,38 +337,62 @@ def _class_targets(
             f"{fn}: labels must be integer class indices, got dtype {arr.dtype}{from_list}; convert them, e.g. "
             "np.asarray(labels, dtype=np.int64)" + (f", or pass{probs_shape}" if allow_probs else "")
         )
-    if len(arr) != n:
+    if arr.shape != index_shape:
+        if arr.ndim == 1:
+            raise ValueError(
+                f"{fn}: batch sizes differ: the scores have {n} rows (shape {shape}) but there are {len(arr)} labels "
+                f"(shape {arr.shape}); pass one label per row"
+            )
         raise ValueError(
-            f"{fn}: batch sizes differ: the scores have {n} rows (shape {shape}) but there are {len(arr)} labels "
-            f"(shape {arr.shape}); pass one label per row"
+            f"{fn}: labels of shape {arr.shape} do not match scores of shape {shape}: give one label per sample and "
+            f"position, shape {index_shape} (the scores without their class axis 1)"
         )
-    # two reductions by the ufuncs themselves (callgrind, 32 labels: 23,400 -> 17,400 instructions per check,
-    # against two comparisons, their | and .any())
-    if arr.size and (np.minimum.reduce(arr) < 0 or np.maximum.reduce(arr) >= c):
-        i = int(np.flatnonzero((arr < 0) | (arr >= c))[0])
-        raise ValueError(
-            f"{fn}: label {int(arr[i])} at position {i} is out of range for {c} classes (scores of shape {shape}); "
-            f"labels must be in [0, {c - 1}]: give the scores one column per class, or fix the labels"
-        )
-    return arr
+    ignored = None
+    if arr.size:
+        # two reductions by the ufuncs themselves (callgrind, 32 labels: 23,400 -> 17,400 instructions per check,
+        # against two comparisons, their | and .any())
+        lo, hi = int(np.minimum.reduce(arr, axis=None)), int(np.maximum.reduce(arr, axis=None))
+        if lo < 0 or hi >= c:
+            bad = (arr < 0) | (arr >= c)
+            if ignore_index is not None:
+                bad &= arr != ignore_index
+            if bad.any():
+                flat = int(np.flatnonzero(bad)[0])
+                position = flat if arr.ndim == 1 else tuple(int(i) for i in np.unravel_index(flat, arr.shape))
+                value = int(arr.reshape(-1)[flat])
+                ignore = f" (or ignore_index={ignore_index}, which is skipped)" if ignore_index is not None else ""
+                raise ValueError(
+                    f"{fn}: label {value} at position {position} is out of range for {c} classes (scores of shape "
+                    f"{shape}); labels must be in [0, {c - 1}]{ignore}: give the scores one column per class, or fix "
+                    "the labels"
+                )
+        if ignore_index is not None and lo <= ignore_index <= hi:
+            mask = arr == ignore_index
+            ignored = mask if mask.any() else None
+    return arr, ignored
 
 
 def _check_rows_sum_to_one(rows: np.ndarray, fn: str) -> None:
-    """Probability targets are distributions: a row summing elsewhere would scale that sample's loss."""
+    """Probability targets are distributions (along the class axis 1): one summing elsewhere would scale that
+    sample's loss."""
     sums = rows.sum(axis=1)
     if rows.size and not np.allclose(sums, 1.0, atol=1e-3):
-        i = int(np.argmax(np.abs(sums - 1.0)))
+        flat = int(np.argmax(np.abs(sums - 1.0)))
+        where_: Any = flat if sums.ndim == 1 else tuple(int(k) for k in np.unravel_index(flat, sums.shape))
         raise ValueError(
-            f"{fn}: each row of the probability targets must sum to 1, got row {i} summing to {sums[i]:g}; "
-            "normalise them (t / t.sum(axis=1, keepdims=True)) or pass integer labels"
+            f"{fn}: each row of the probability targets must sum to 1, got row {where_} summing to "
+            f"{sums.reshape(-1)[flat]:g}; normalise them (t / t.sum(axis=1, keepdims=True)) or pass integer labels"
         )
 
 
 def _class_scores(x: Any, fn: str, what: str) -> Tensor:
     t = _float_input(x, fn, what)
-    if t.ndim != 2:
+    if t.ndim < 2:
         single = " For a single example use x.reshape(1, -1) and one label." if t.ndim == 1 else ""
-        raise ValueError(f"{fn}: {what} must have shape (N, C), N samples by C classes, got shape {t.shape}.{single}")
+        raise ValueError(
+            f"{fn}: {what} must have shape (N, C), N samples by C classes, got shape {t.shape}.{single} "
+            "(N, C, d1, ...) with labels of shape (N, d1, ...) works too, as in PyTorch."
+        )
     return t
 
 
@@ -453,7 +498,13 @@ def binary_cross_entropy(probs: Any, targets: Any, reduction: Reduction = "mean"
     return apply_op(ops.BinaryCrossEntropy(reduction), probs, targets)
 
 
-def binary_cross_entropy_with_logits(logits: Any, targets: Any, reduction: Reduction = "mean") -> Tensor:
+def binary_cross_entropy_with_logits(
+    logits: Any,
+    targets: Any,
+    weight: Any = None,
+    reduction: Reduction = "mean",
+    pos_weight: Any = None,
+) -> Tensor:
     r"""Binary cross-entropy of logits :math:`z` (:math:`p = \sigma(z)`) against targets :math:`y \in [0, 1]`.
 
     .. math:: L = \frac1n \sum_i \big[\max(z_i, 0) - z_i y_i + \log(1 + e^{-|z_i|})\big]
@@ -463,6 +514,24 @@ def binary_cross_entropy_with_logits(logits: Any, targets: Any, reduction: Reduc
     :math:`|z|` of 1e4 and beyond.
 
     Gradient: :math:`\partial L / \partial z_i = \frac1n (\sigma(z_i) - y_i)`.
+
+    With ``pos_weight`` :math:`p` (PyTorch's formula; broadcast against the logits, so a shape (C,) weighs the
+    positives of each class, the last axis) and ``weight`` :math:`w` (broadcast likewise):
+
+    .. math:: \ell_i = w_i \big[(1 - y_i) z_i + (1 + (p - 1) y_i) \operatorname{softplus}(-z_i)\big]
+              = w_i \big[\ell^{\text{plain}}_i + (p - 1)\, y_i \operatorname{softplus}(-z_i)\big],
+
+    :math:`p > 1` raises recall (a missed positive costs :math:`p` times more). Gradient:
+    :math:`\partial \ell_i / \partial z_i = w_i[(1 + (p-1)y_i)\sigma(z_i) - p\,y_i]`. The mean is over all
+    elements (the weights do not divide it). With either weight the loss is a composite of the fused primitive
+    (:math:`\operatorname{softplus}(-z)` is that primitive at :math:`y = 1`, as stable); without them, the
+    primitive alone.
+
+    Parameters
+    ----------
+    weight, pos_weight : array-like, optional
+        Data (no gradient), broadcastable to the logits' shape without changing it. A string in the place of
+        ``weight`` is taken as ``reduction`` (the positional form ``f(z, y, "sum")`` of before).
 
     Examples
     --------
@@ -475,6 +544,8 @@ def binary_cross_entropy_with_logits(logits: Any, targets: Any, reduction: Reduc
     array([ 0.3333,  0.    , -0.1667], dtype=float32)
     """
     fn = "binary_cross_entropy_with_logits"
+    if isinstance(weight, str):  # f(z, y, "sum"): the positional reduction of before weight= existed
+        reduction, weight = weight, None  # type: ignore[assignment]
     _check_reduction(reduction, fn)
     logits = _float_input(logits, fn, "logits")
     targets = _float_target(targets, logits, fn, "targets")
@@ -482,10 +553,41 @@ def binary_cross_entropy_with_logits(logits: Any, targets: Any, reduction: Reduc
     _check_nonempty(logits, fn, reduction)
     if not isinstance(targets, Tensor):
         _check_unit_interval(targets, fn, "targets", _LABELS_PM1)
-    return apply_op(ops.BinaryCrossEntropyWithLogits(reduction), logits, targets)
+    if weight is None and pos_weight is None:  # the fused primitive alone: the fast path
+        return apply_op(ops.BinaryCrossEntropyWithLogits(reduction), logits, targets)
+    per = apply_op(ops.BinaryCrossEntropyWithLogits("none"), logits, targets)
+    if pos_weight is not None:
+        p = _broadcast_weight(pos_weight, logits, fn, "pos_weight")
+        softplus_neg = apply_op(ops.BinaryCrossEntropyWithLogits("none"), logits, np.ones(logits.shape, logits.dtype))
+        per = per + (p - 1) * targets * softplus_neg
+    if weight is not None:
+        per = per * _broadcast_weight(weight, logits, fn, "weight")
+    return _reduce(per, reduction)
 
 
-def cross_entropy(logits: Any, labels: Any, reduction: Reduction = "mean") -> Tensor:
+def _broadcast_weight(weight: Any, like: Tensor, fn: str, what: str) -> np.ndarray:
+    """A weight (data) in ``like``'s dtype, broadcastable to ``like``'s shape without changing it."""
+    w = _numeric_array(weight, fn, what).astype(like.dtype)
+    try:
+        fits = np.broadcast_shapes(w.shape, like.shape) == like.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"{fn}: {what} of shape {w.shape} does not broadcast to the logits' shape {like.shape}; give one value "
+            f"per class (shape ({like.shape[-1] if like.ndim else 1},), the last axis) or the logits' shape"
+        )
+    return w
+
+
+def cross_entropy(
+    logits: Any,
+    labels: Any,
+    weight: Any = None,
+    ignore_index: int = -100,
+    reduction: Reduction = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
     r"""Softmax cross-entropy of logits :math:`z` (N samples by C classes) against class labels.
 
     .. math:: L = -\frac1N \sum_n \log \mathrm{softmax}(z_n)_{y_n}
@@ -498,23 +600,45 @@ def cross_entropy(logits: Any, labels: Any, reduction: Reduction = "mean") -> Te
 
     faster than differentiating through softmax, log and indexing, and stable for logits of :math:`\pm 10^4`.
 
+    **Options** (PyTorch's semantics and defaults). With class weights :math:`w`, ignored labels and label
+    smoothing :math:`\varepsilon`, for integer labels and :math:`\log p = \mathrm{log\_softmax}(z)`:
+
+    .. math:: \ell_n = (1 - \varepsilon)\, w_{y_n} (-\log p_{n y_n})
+              + \frac{\varepsilon}{C} \sum_c w_c (-\log p_{nc}),
+
+    :math:`\ell_n = 0` where :math:`y_n` = ``ignore_index``, and the mean divides the sum by
+    :math:`\sum_{n \text{ not ignored}} w_{y_n}` (the number of labels not ignored without weights), not by
+    :math:`N`. For probability targets :math:`t`, smoothing replaces them by
+    :math:`(1 - \varepsilon) t + \varepsilon / C`, :math:`\ell_n = -\sum_c w_c t_{nc} \log p_{nc}`, and the mean
+    divides by :math:`N` (``ignore_index`` does not apply). With any option the loss is a composite of
+    ``log_softmax`` (a fused, stable primitive), indexing and sums; without them, the primitive above.
+
     Parameters
     ----------
-    logits : Tensor or array-like, shape (N, C)
-        Unnormalised class scores (no softmax applied).
+    logits : Tensor or array-like, shape (N, C) or (N, C, d1, ...)
+        Unnormalised class scores (no softmax applied); the classes are axis 1, as in PyTorch (an image's
+        pixels: (N, C, H, W)).
     labels : array-like or Tensor
-        Integer class indices of shape (N,) in [0, C), or probability targets of shape (N, C) (one-hot or
-        soft labels, rows summing to 1; then :math:`\ell_n = -\sum_c t_{nc} \log \mathrm{softmax}(z_n)_c`).
-        Note that ``Tensor([0, 2, 1])`` is float32 (Python lists become the default float dtype): pass
-        ``np.array([0, 2, 1])`` for labels.
+        Integer class indices of shape (N,) (or (N, d1, ...)) in [0, C), or probability targets of the logits'
+        shape (one-hot or soft labels, summing to 1 along axis 1; then
+        :math:`\ell_n = -\sum_c t_{nc} \log \mathrm{softmax}(z_n)_c`). Note that ``Tensor([0, 2, 1])`` is
+        float32 (Python lists become the default float dtype): pass ``np.array([0, 2, 1])`` for labels.
+    weight : array-like of shape (C,), optional
+        A weight per class (data: no gradient). A string here is taken as ``reduction`` (the positional form
+        ``cross_entropy(z, y, "sum")`` of before).
+    ignore_index : int, default -100
+        Labels equal to it contribute nothing, to the loss nor to the mean's denominator.
     reduction : {"mean", "sum", "none"}
-        Mean over the N samples, sum, or the N per-sample losses.
+        Mean over the samples (weighted, see above), sum, or the per-sample losses (shape (N, d1, ...)).
+    label_smoothing : float in [0, 1], default 0
+        Mix the targets with the uniform distribution.
 
     Raises
     ------
     ValueError
-        For logits that are not 2-D, float labels of shape (N,), a label outside [0, C), or a batch-size
-        mismatch; the message names the shapes and values.
+        For logits of fewer than 2 dimensions, float labels, a label outside [0, C) that is not
+        ``ignore_index``, a batch-size mismatch, a weight that is not one per class, a smoothing outside
+        [0, 1]; the message names the shapes and values.
 
     Examples
     --------
@@ -528,14 +652,32 @@ def cross_entropy(logits: Any, labels: Any, reduction: Reduction = "mean") -> Te
            [ 0.0596, -0.0596]], dtype=float32)
     """
     fn = "cross_entropy"
+    if isinstance(weight, str):  # cross_entropy(z, y, "sum"): the positional reduction of before weight= existed
+        reduction, weight = weight, None  # type: ignore[assignment]
     _check_reduction(reduction, fn)
+    _check_ignore_index(ignore_index, fn)
+    smoothing = _check_label_smoothing(label_smoothing, fn)
     logits = _class_scores(logits, fn, "logits")
-    targets = _class_targets(labels, logits.shape, logits.dtype, fn, allow_probs=True)
+    w = _class_weight(weight, logits, fn)
+    targets, ignored = _class_targets(labels, logits.shape, logits.dtype, fn, True, ignore_index)
     _check_nonempty(logits, fn, reduction)
-    return apply_op(ops.CrossEntropy(reduction), logits, targets)
+    if logits.ndim == 2 and w is None and not smoothing and ignored is None:  # the fused primitive: the fast path
+        return apply_op(ops.CrossEntropy(reduction), logits, targets)
+    scores, targets = _rows(logits), _flat_targets(targets)
+    index_shape = (logits.shape[0], *logits.shape[2:])
+    if w is None and not smoothing and ignored is None:  # N-d without options: the fused primitive on (M, C)
+        per = apply_op(ops.CrossEntropy(reduction), scores, targets)
+        return per.reshape(index_shape) if reduction == "none" else per
+    return _negative_log_likelihood(scores.log_softmax(axis=1), targets, ignored, w, smoothing, reduction, index_shape)
 
 
-def nll_loss(log_probs: Any, labels: Any, reduction: Reduction = "mean") -> Tensor:
+def nll_loss(
+    log_probs: Any,
+    labels: Any,
+    weight: Any = None,
+    ignore_index: int = -100,
+    reduction: Reduction = "mean",
+) -> Tensor:
     r"""Negative log-likelihood of integer labels given log-probabilities :math:`\log p` (N, C).
 
     .. math:: L = -\frac1N \sum_n \log p_{n y_n}, \qquad
@@ -543,19 +685,266 @@ def nll_loss(log_probs: Any, labels: Any, reduction: Reduction = "mean") -> Tens
 
     ``nll_loss(log_softmax(z), y)`` equals ``cross_entropy(z, y)``; the latter is one fused node.
 
+    With class weights :math:`w` and ``ignore_index`` (PyTorch's semantics): :math:`\ell_n = -w_{y_n}
+    \log p_{n y_n}`, 0 for an ignored label, and the mean is :math:`\sum_n \ell_n / \sum_{n \text{ not
+    ignored}} w_{y_n}`, so :math:`\partial L / \partial \log p_{nc} = -[c = y_n]\, w_{y_n} / \sum_m w_{y_m}`.
+
     Parameters
     ----------
-    log_probs : Tensor, shape (N, C)
-        Log-probabilities, e.g. the output of ``log_softmax``.
-    labels : array-like of int, shape (N,)
-        Class indices in [0, C).
+    log_probs : Tensor, shape (N, C) or (N, C, d1, ...)
+        Log-probabilities along axis 1, e.g. the output of ``log_softmax(axis=1)``.
+    labels : array-like of int, shape (N,) or (N, d1, ...)
+        Class indices in [0, C), or ``ignore_index``.
+    weight : array-like of shape (C,), optional
+        A weight per class (data). A string here is taken as ``reduction``.
+    ignore_index : int, default -100
+        Labels equal to it contribute nothing.
+    reduction : {"mean", "sum", "none"}
+        Weighted mean, sum, or the per-sample losses (shape (N, d1, ...)).
     """
     fn = "nll_loss"
+    if isinstance(weight, str):  # nll_loss(lp, y, "sum"): the positional reduction of before
+        reduction, weight = weight, None  # type: ignore[assignment]
     _check_reduction(reduction, fn)
+    _check_ignore_index(ignore_index, fn)
     log_probs = _class_scores(log_probs, fn, "log_probs")
-    labels = _class_targets(labels, log_probs.shape, log_probs.dtype, fn, allow_probs=False)
+    w = _class_weight(weight, log_probs, fn)
+    labels, ignored = _class_targets(labels, log_probs.shape, log_probs.dtype, fn, False, ignore_index)
     _check_nonempty(log_probs, fn, reduction)
-    return _reduce(-log_probs[np.arange(len(labels)), labels], reduction)
+    if log_probs.ndim == 2 and w is None and ignored is None:
+        return _reduce(-log_probs[np.arange(len(labels)), labels], reduction)
+    index_shape = (log_probs.shape[0], *log_probs.shape[2:])
+    return _negative_log_likelihood(_rows(log_probs), _flat_targets(labels), ignored, w, 0.0, reduction, index_shape)
+
+
+def _check_ignore_index(ignore_index: Any, fn: str) -> None:
+    if type(ignore_index) is int:  # the common case, first: this runs at every training step
+        return
+    if isinstance(ignore_index, (bool, np.bool_)) or not isinstance(ignore_index, (int, np.integer)):
+        raise TypeError(
+            f"{fn}: ignore_index must be an int (a label value to skip), got {ignore_index!r}; "
+            "e.g. ignore_index=-100 (the default)"
+        )
+
+
+def _check_label_smoothing(label_smoothing: Any, fn: str) -> float:
+    if label_smoothing == 0 and type(label_smoothing) in (float, int):  # the default, first: no ABC isinstance
+        return 0.0
+    if (
+        isinstance(label_smoothing, bool)
+        or not isinstance(label_smoothing, numbers.Real)
+        or not 0.0 <= float(label_smoothing) <= 1.0
+    ):
+        raise ValueError(
+            f"{fn}: label_smoothing must be a number in [0, 1], got {label_smoothing!r}; e.g. label_smoothing=0.1"
+        )
+    return float(label_smoothing)
+
+
+def _class_weight(weight: Any, scores: Tensor, fn: str) -> np.ndarray | None:
+    """The class weights (data) as a (C,) array in the scores' dtype, or None."""
+    if weight is None:
+        return None
+    c = scores.shape[1]
+    w = _numeric_array(weight, fn, "weight")
+    if w.shape != (c,):
+        raise ValueError(
+            f"{fn}: weight must have one entry per class, shape ({c},) for scores of shape {scores.shape}, got shape "
+            f"{w.shape}"
+        )
+    return w.astype(scores.dtype)
+
+
+def _rows(x: Any) -> Any:
+    """Scores (N, C, d1, ...) -> (N * d1 * ..., C): one row per sample and position, the classes last."""
+    if x.ndim == 2:
+        return x
+    return x.transpose(0, *range(2, x.ndim), 1).reshape(-1, x.shape[1])
+
+
+def _flat_targets(t: Any) -> Any:
+    """Targets in the layout of :func:`_rows`: labels (N, d1, ...) -> (M,), probabilities -> (M, C)."""
+    if isinstance(t, np.ndarray) and t.dtype.kind in "iu":
+        return t.reshape(-1)
+    return _rows(t)
+
+
+def _negative_log_likelihood(
+    log_p: Tensor,
+    targets: Tensor | np.ndarray,
+    ignored: np.ndarray | None,
+    w: np.ndarray | None,
+    smoothing: float,
+    reduction: str,
+    index_shape: tuple[int, ...],
+) -> Tensor:
+    """The weighted, smoothed NLL of PyTorch's ``cross_entropy``/``nll_loss`` from log-probabilities (M, C)."""
+    m, c = log_p.shape
+    if isinstance(targets, Tensor) or targets.dtype.kind == "f":  # probability targets (M, C)
+        if smoothing:
+            targets = targets * (1 - smoothing) + smoothing / c
+        terms = log_p * targets if w is None else log_p * targets * w
+        per = -terms.sum(axis=1)
+        if reduction == "none":
+            return per.reshape(index_shape)
+        return per.sum() / m if reduction == "mean" else per.sum()
+    labels = targets.reshape(-1) if ignored is None else np.where(ignored.reshape(-1), 0, targets.reshape(-1))
+    keep = None if ignored is None else (~ignored.reshape(-1)).astype(log_p.dtype)
+    target_weight = np.ones(m, log_p.dtype) if w is None else w[labels]
+    if keep is not None:
+        target_weight = target_weight * keep
+    per = -log_p[np.arange(m), labels] * target_weight
+    if smoothing:
+        smooth = -(log_p.sum(axis=1) if w is None else (log_p * w).sum(axis=1))
+        if keep is not None:
+            smooth = smooth * keep
+        per = (1 - smoothing) * per + (smoothing / c) * smooth
+    if reduction == "none":
+        return per.reshape(index_shape)
+    if reduction == "sum":
+        return per.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):  # every label ignored: 0 / 0 = NaN, as in PyTorch
+        return per.sum() / target_weight.sum()
+
+
+# --------------------------------------------------------------------------------------------------------
+# more losses (issue 18): composites of primitives
+# --------------------------------------------------------------------------------------------------------
+
+KLReduction = Literal["mean", "batchmean", "sum", "none"]
+
+
+def kl_div(input: Any, target: Any, reduction: KLReduction = "mean", log_target: bool = False) -> Tensor:
+    r"""Kullback-Leibler divergence :math:`\mathrm{KL}(t \,\|\, p)` with ``input`` :math:`= \log p` (PyTorch's).
+
+    .. math:: \ell_i = t_i (\log t_i - \log p_i) \quad (0 \text{ where } t_i = 0), \qquad
+              \frac{\partial \ell_i}{\partial \log p_i} = -t_i
+
+    and with ``log_target=True`` (target given as :math:`\log t`): :math:`\ell_i = e^{\log t_i}(\log t_i -
+    \log p_i)`.
+
+    **"mean" is not the KL divergence.** ``reduction="mean"`` (the default, as in PyTorch) divides the sum by
+    the number of *elements*, :math:`N \cdot C`; the divergence per sample, the mathematical
+    :math:`\mathrm{KL}` averaged over the batch, is ``reduction="batchmean"``: the sum divided by
+    :math:`N` (``input.shape[0]``). Like PyTorch, "mean" warns and says so.
+
+    Parameters
+    ----------
+    input : Tensor
+        Log-probabilities :math:`\log p` (e.g. ``log_softmax``), any shape.
+    target : array-like or Tensor
+        Probabilities :math:`t` (or :math:`\log t` with ``log_target=True``), the same shape. A target Tensor
+        that requires grad gets its gradient (:math:`\log t_i + 1 - \log p_i`).
+    reduction : {"mean", "batchmean", "sum", "none"}
+    log_target : bool, default False
+
+    Examples
+    --------
+    >>> import numpy as np, tinygrad_edu as tg
+    >>> logp = tg.Tensor(np.log([[0.5, 0.5]]), requires_grad=True)
+    >>> round(tg.nn.functional.kl_div(logp, [[1.0, 0.0]], reduction="batchmean").item(), 4)   # log 2
+    0.6931
+    """
+    fn = "kl_div"
+    if not isinstance(reduction, str) or reduction not in ("mean", "batchmean", "sum", "none"):
+        raise ValueError(
+            f"{fn}: reduction must be 'mean', 'batchmean', 'sum' or 'none', got {reduction!r}; pass "
+            "reduction='batchmean' for the KL divergence per sample"
+        )
+    if not isinstance(log_target, (bool, np.bool_)):
+        raise TypeError(f"{fn}: log_target must be True or False, got {log_target!r}")
+    input = _float_input(input, fn, "input")
+    target = _float_target(target, input, fn)
+    _check_same_shape(input, target, fn, ("input", "target"))
+    if reduction in ("mean", "batchmean"):
+        _check_nonempty(input, fn, "mean")
+    if reduction == "batchmean" and input.ndim == 0:
+        raise ValueError(f"{fn}: reduction='batchmean' divides by input.shape[0], and input is 0-d; use 'sum'")
+    if log_target:
+        per = target.exp() * (target - input) if isinstance(target, Tensor) else np.exp(target) * (target - input)
+    elif isinstance(target, Tensor):  # a variable, not data
+        positive = target.data > 0
+        per = target * (where(positive, target, 1.0).log() - input)  # t log t with log 1 = 0 at t = 0
+    else:
+        if target.size and np.minimum.reduce(target, axis=None) < 0:
+            raise ValueError(
+                f"{fn}: target must be probabilities (>= 0), got {value_range(target)}; for log-probabilities pass "
+                "log_target=True"
+            )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t_log_t = np.where(target > 0, target * np.log(np.where(target > 0, target, 1)), 0.0).astype(input.dtype)
+        per = t_log_t - target * input
+    if reduction == "mean":
+        warnings.warn(
+            "kl_div: reduction='mean' divides the total by the number of elements, not the batch size; "
+            "reduction='batchmean' gives the KL divergence per sample (the mathematical definition)",
+            UserWarning,
+            stacklevel=2,
+        )
+        return per.mean()
+    if reduction == "batchmean":
+        return per.sum() / max(input.shape[0], 1)
+    return _reduce(per, reduction)
+
+
+def smooth_l1_loss(pred: Any, target: Any, beta: float = 1.0, reduction: Reduction = "mean") -> Tensor:
+    r"""Smooth L1 loss (PyTorch's): quadratic below ``beta``, then linear with slope 1.
+
+    .. math:: \ell(r) = \begin{cases} \tfrac12 r^2 / \beta & |r| < \beta \\
+              |r| - \tfrac12 \beta & |r| \ge \beta \end{cases}
+              \qquad \ell'(r) = \operatorname{clip}(r / \beta, -1, 1)
+
+    It is :func:`huber_loss` divided by :math:`\beta` (``smooth_l1_loss(x, y, beta) = huber_loss(x, y,
+    delta=beta) / beta``): the gradient is capped at :math:`\pm 1` here, at :math:`\pm\delta` there.
+    ``beta=0`` is :func:`l1_loss`. Computed as :math:`\tfrac12 q^2/\beta + |r| - q` with
+    :math:`q = \min(|r|, \beta)` (a composite).
+
+    Parameters
+    ----------
+    beta : float, default 1.0
+        Where the loss turns linear; >= 0.
+    """
+    fn = "smooth_l1_loss"
+    pred, target = _regression_args(pred, target, reduction, fn)
+    if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not (beta >= 0 and math.isfinite(beta)):
+        raise ValueError(f"{fn}: beta must be a finite number >= 0, got {beta!r}; e.g. beta=1.0 (0 gives l1_loss)")
+    abs_r = (pred - target).abs()
+    if beta == 0:
+        return _reduce(abs_r, reduction)
+    quadratic = abs_r.minimum(beta)
+    return _reduce((0.5 / beta) * quadratic * quadratic + (abs_r - quadratic), reduction)
+
+
+def margin_ranking_loss(x1: Any, x2: Any, target: Any, margin: float = 0.0, reduction: Reduction = "mean") -> Tensor:
+    r"""Ranking loss :math:`\ell_i = \max(0, -y_i (x_{1i} - x_{2i}) + \mathrm{margin})` with
+    :math:`y_i \in \{1, -1\}` (1: :math:`x_1` should rank higher). PyTorch's. A composite; its gradient is
+    :math:`-y_i` in :math:`x_1` (and :math:`y_i` in :math:`x_2`) where the hinge is active, 0 elsewhere
+    (0 at the kink, as relu).
+    """
+    fn = "margin_ranking_loss"
+    x1, x2_target = _regression_args(x1, x2, reduction, fn)
+    y = _pm1_labels(target, x1, fn)
+    return _reduce((-(y * (x1 - x2_target)) + margin).relu(), reduction)
+
+
+def hinge_embedding_loss(pred: Any, target: Any, margin: float = 1.0, reduction: Reduction = "mean") -> Tensor:
+    r"""Hinge embedding loss (PyTorch's): :math:`\ell_i = x_i` where :math:`y_i = 1` and
+    :math:`\max(0, \mathrm{margin} - x_i)` where :math:`y_i = -1`, for distances :math:`x`. A composite."""
+    fn = "hinge_embedding_loss"
+    _check_reduction(reduction, fn)
+    pred = _float_input(pred, fn, "pred")
+    _check_nonempty(pred, fn, reduction)
+    y = _pm1_labels(target, pred, fn)
+    return _reduce(pred * (y == 1) + (margin - pred).relu() * (y == -1), reduction)
+
+
+def _pm1_labels(target: Any, like: Tensor, fn: str) -> np.ndarray:
+    y = _numeric_array(target, fn, "target")
+    if y.shape != like.shape:
+        raise ValueError(f"{fn}: target has shape {y.shape} but the inputs have shape {like.shape}; make them equal")
+    if y.size and not np.isin(y, (-1, 1)).all():
+        raise ValueError(f"{fn}: target must hold 1 or -1, got {value_range(y)}; for labels in {{0, 1}} use 2 * y - 1")
+    return y.astype(like.dtype)
 
 
 # --------------------------------------------------------------------------------------------------------
