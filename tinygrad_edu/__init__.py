@@ -35,6 +35,7 @@ from .tensor import (
     logaddexp,
     matmul,
     maximum,
+    meshgrid,
     minimum,
     no_grad,
     outer,
@@ -113,4 +114,5 @@ __all__ = [
     "logaddexp",
     "hypot",
     "AxisError",
+    "meshgrid",
 ]

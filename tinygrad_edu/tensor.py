@@ -62,6 +62,7 @@ __all__ = [
     "take_along_axis",
     "logaddexp",
     "hypot",
+    "meshgrid",
 ]
 
 Scalar = int | float | bool
@@ -491,12 +492,61 @@ class Tensor(GraphNode):
 
     @staticmethod
     def eye(
-        n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False, name: str | None = None
+        n: int,
+        m: int | None = None,
+        dtype: Any = None,
+        requires_grad: bool = False,
+        name: str | None = None,
+        *,
+        k: int = 0,
     ) -> Tensor:
-        """The identity matrix of shape (n, m or n)."""
+        """The (n, m or n) matrix with ones on diagonal ``k`` (0: the main one, > 0 above it, < 0 below), as
+        ``numpy.eye`` (``k`` is keyword-only here: the third positional argument has always been ``dtype``)."""
         (rows,) = _shape_arg((n,))
         (cols,) = _shape_arg((rows if m is None else m,))
-        return _factory(np.eye(rows, cols), dtype, requires_grad, name)
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+            raise TypeError(f"eye: k (the diagonal's offset) must be an int, got {k!r}")
+        return _factory(np.eye(rows, cols, k=int(k)), dtype, requires_grad, name)
+
+    @staticmethod
+    def full_like(
+        t: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False, name: str | None = None
+    ) -> Tensor:
+        """``fill_value`` in ``t``'s shape (and dtype, unless given), as ``numpy.full_like``."""
+        arr = np.asarray(t.data if isinstance(t, Tensor) else t)
+        return _factory(np.full(arr.shape, fill_value), dtype or arr.dtype, requires_grad, name)
+
+    @staticmethod
+    def linspace(
+        start: float,
+        stop: float,
+        num: int = 50,
+        endpoint: bool = True,
+        dtype: Any = None,
+        requires_grad: bool = False,
+        name: str | None = None,
+    ) -> Tensor:
+        """``num`` evenly spaced values from ``start`` to ``stop`` (included unless ``endpoint=False``), as
+        ``numpy.linspace``; the count is checked like :meth:`arange`'s."""
+        _check_count(num, "linspace")
+        return _factory(np.linspace(start, stop, int(num), endpoint=bool(endpoint)), dtype, requires_grad, name)
+
+    @staticmethod
+    def logspace(
+        start: float,
+        stop: float,
+        num: int = 50,
+        endpoint: bool = True,
+        base: float = 10.0,
+        dtype: Any = None,
+        requires_grad: bool = False,
+        name: str | None = None,
+    ) -> Tensor:
+        """``base ** linspace(start, stop, num)``, as ``numpy.logspace`` (``Tensor.logspace(-3, 0, 4)`` is 0.001,
+        0.01, 0.1, 1: learning-rate grids)."""
+        _check_count(num, "logspace")
+        data = np.logspace(start, stop, int(num), endpoint=bool(endpoint), base=base)
+        return _factory(data, dtype, requires_grad, name)
 
     # ---- properties -------------------------------------------------------------------------------------
 
@@ -1501,6 +1551,37 @@ def _index_arg(index: Any) -> Any:
 def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis (``numpy.concatenate``)."""
     return apply_op(ops.Concatenate(axis), *[t if isinstance(t, Tensor) else Tensor(t) for t in tensors])
+
+
+def _check_count(num: Any, fn: str) -> None:
+    """``num`` a non-negative int within :data:`MAX_ARANGE`, checked before anything is allocated."""
+    if isinstance(num, bool) or not isinstance(num, (int, np.integer)) or num < 0:
+        raise ValueError(f"{fn}: num (the number of values) must be an int >= 0, got {num!r}")
+    if num > MAX_ARANGE:
+        raise ValueError(f"{fn}: num={num} is more than the limit MAX_ARANGE = {MAX_ARANGE} (2**30); use fewer values")
+
+
+def meshgrid(*tensors: Any, indexing: str = "xy") -> list[Tensor]:
+    """Coordinate grids from 1-D tensors, as ``numpy.meshgrid``: with ``indexing="xy"`` (numpy's default) the
+    first two output axes are swapped (``X[i, j] = x[j]``, for plotting), with ``"ij"`` (PyTorch's default)
+    output k varies along axis k. A composite (reshape and broadcast): gradients flow back to each input, summed
+    over the axes it was repeated along."""
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
+    ts = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    for i, t in enumerate(ts):
+        if t.ndim != 1:
+            raise ValueError(f"meshgrid: input {i} must be 1-D, got shape {t.shape}; flatten it first (t.reshape(-1))")
+    sizes = [t.size for t in ts]
+    if indexing == "xy" and len(ts) >= 2:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    grids = []
+    for i, t in enumerate(ts):
+        axis = (1 - i if i < 2 else i) if indexing == "xy" and len(ts) >= 2 else i
+        shape = [1] * len(ts)
+        shape[axis] = t.size
+        grids.append(t.reshape(*shape).broadcast_to(tuple(sizes)))
+    return grids
 
 
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
