@@ -266,9 +266,13 @@ CASES: list[BadInput] = [
     BadInput("MLP/float-size", lambda: MLP([3, 2.5, 1]), ValueError, ["got 2.5", "sizes[1] is 2.5"]),
     BadInput(
         "MLP/unknown-activation",
-        lambda: MLP([3, 2, 1], activation="gelu"),
+        lambda: MLP([3, 2, 1], activation="prelu"),
         ValueError,
-        ["MLP: unknown activation 'gelu'", "choose one of ['identity', 'relu', 'sigmoid', 'tanh']"],
+        [
+            "MLP: unknown activation 'prelu'",
+            "choose one of ['elu', 'gelu', 'hardtanh', 'identity', 'leaky_relu', 'mish', 'relu', 'relu6', 'selu', "
+            "'sigmoid', 'silu', 'softplus', 'tanh']",
+        ],
     ),
     BadInput(
         "MLP/softmax-output",

@@ -258,9 +258,10 @@ def test_mlp_activations_are_distinct_module_instances():
         ({"sizes": [3]}, ValueError, "MLP needs at least two sizes [in_features, out_features], got [3]"),
         ({"sizes": [3, 0]}, ValueError, "MLP: every size must be a positive integer, got 0"),
         (
-            {"sizes": [3, 2], "activation": "gelu"},
+            {"sizes": [3, 2], "activation": "prelu"},
             ValueError,
-            "MLP: unknown activation 'gelu'; choose one of ['identity', 'relu', 'sigmoid', 'tanh']",
+            "MLP: unknown activation 'prelu'; choose one of ['elu', 'gelu', 'hardtanh', 'identity', 'leaky_relu', "
+            "'mish', 'relu', 'relu6', 'selu', 'sigmoid', 'silu', 'softplus', 'tanh']",
         ),
         ({"sizes": [3, 2, 1], "activation": lambda: 3}, TypeError, "returned int, not a Module"),
         ({"sizes": [3, 2], "activation": 3}, TypeError, "activation must be a name, a Module class or None, got 3"),
@@ -283,3 +284,14 @@ def test_models_are_plain_python_modules():
     model = SoftmaxRegression(4, 3)
     assert [n for n, _ in model.named_parameters()] == ["linear.weight", "linear.bias"]
     assert model(Tensor.ones(2, 4)).shape == (2, 3)
+
+
+@pytest.mark.parametrize("name", ["leaky_relu", "elu", "selu", "gelu", "silu", "softplus", "hardtanh", "relu6", "mish"])
+def test_mlp_takes_issue_18s_activations_by_name(name):
+    tg.manual_seed(0)
+    mlp = MLP([3, 4, 2], activation=name)
+    hidden = mlp.layers[1]
+    x = Tensor(np.linspace(-2.0, 2.0, 12).reshape(4, 3))
+    h = mlp.layers[0](x)
+    np.testing.assert_allclose(hidden(h).numpy(), getattr(h, name)().numpy())  # the module is the Tensor method
+    assert type(hidden).__name__.lower().replace("_", "") == name.replace("_", "")

@@ -454,6 +454,16 @@ _ACTIVATIONS: dict[str, Callable[[], Module]] = {
     "tanh": Tanh,
     "sigmoid": Sigmoid,
     "identity": Identity,
+    # issue 18's activations, with PyTorch's defaults (pass the class or a lambda for other parameters)
+    "leaky_relu": LeakyReLU,
+    "elu": ELU,
+    "selu": SELU,
+    "gelu": GELU,
+    "silu": SiLU,
+    "softplus": Softplus,
+    "hardtanh": Hardtanh,
+    "relu6": ReLU6,
+    "mish": Mish,
 }
 
 
@@ -515,8 +525,10 @@ class MLP(Module):
     sizes : sequence of int
         ``[in_features, hidden_1, ..., out_features]``, at least two.
     activation : str, Module class or None, default "relu"
-        ``"relu"``, ``"tanh"``, ``"sigmoid"``, ``"identity"``, a Module class such as ``tg.nn.Tanh`` (or any
-        zero-argument callable returning a Module), or None for no activation (a deep linear model).
+        ``"relu"``, ``"tanh"``, ``"sigmoid"``, ``"identity"``, ``"leaky_relu"``, ``"elu"``, ``"selu"``, ``"gelu"``,
+        ``"silu"``, ``"softplus"``, ``"hardtanh"``, ``"relu6"``, ``"mish"`` (PyTorch's defaults), a Module class
+        such as ``tg.nn.Tanh`` (or any zero-argument callable returning a Module, e.g.
+        ``lambda: tg.nn.LeakyReLU(0.2)``), or None for no activation (a deep linear model).
     bias : bool, default True
         Bias in every Linear layer.
     output_activation : same choices as ``activation``, default None
