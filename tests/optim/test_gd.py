@@ -154,7 +154,7 @@ def test_armijo_gives_up_with_a_warning_and_leaves_the_parameters():
 
 def test_armijo_closure_must_return_the_loss():
     theta, opt, _, _ = _armijo_setup(lr=1.0)
-    with pytest.raises(TypeError, match=r"the closure must return the loss .* got NoneType"):
+    with pytest.raises(TypeError, match=r"the closure must return the loss .* got None \(NoneType\)"):
         opt.step(lambda: loss(theta).backward())
 
 

@@ -9,11 +9,12 @@ from typing import Any
 import numpy as np
 
 from ..tensor import no_grad
-from .optimizer import Optimizer, ParamsT, check_non_negative, check_real, checked_grad
+from .optimizer import Optimizer, ParamsT, check_non_negative, check_real, checked_grad, closure_loss_value
 
 __all__ = ["GD"]
 
 _LINE_SEARCHES = (None, "armijo")
+_CLOSURE_EXAMPLE = "def closure(): opt.zero_grad(); loss = f(); loss.backward(); return loss"
 
 
 class GD(Optimizer):
@@ -115,7 +116,7 @@ class GD(Optimizer):
             if closure is None:
                 raise ValueError(
                     "GD(line_search='armijo').step() needs a closure that re-evaluates the loss, e.g. "
-                    "def closure(): opt.zero_grad(); loss = f(); loss.backward(); return loss"
+                    + _CLOSURE_EXAMPLE
                 )
             return self._armijo_step(closure)
         loss = self._evaluate(closure)
@@ -169,9 +170,4 @@ class GD(Optimizer):
 
 
 def _loss_value(loss: Any) -> float:
-    try:
-        return float(loss)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"the closure must return the loss (a one-element Tensor or a number), got {type(loss).__name__}"
-        ) from None
+    return closure_loss_value(loss, _CLOSURE_EXAMPLE)

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple, TypeAlias
 import numpy as np
 
 from ..tensor import Tensor, no_grad
-from .optimizer import Optimizer, ParamsT, check_real, checked_grad, non_negative_problem
+from .optimizer import Optimizer, ParamsT, check_real, checked_grad, closure_loss_value, non_negative_problem
 
 __all__ = ["LBFGS"]
 
@@ -666,20 +666,7 @@ def _cubic_interpolate(
 
 
 def _loss_value(loss: Any) -> float:
-    """The closure's loss as a float, or a TypeError saying what the closure must return."""
-    if isinstance(loss, Tensor | np.ndarray):
-        values = loss.data if isinstance(loss, Tensor) else loss
-        if values.size == 1:
-            return float(values.reshape(-1)[0])
-        what = f"a {type(loss).__name__} of shape {values.shape}"
-    elif isinstance(loss, numbers.Real) and not isinstance(loss, bool):
-        return float(loss)
-    else:
-        what = f"{reprlib.repr(loss)} ({type(loss).__name__})"
-    raise TypeError(
-        f"the closure must return the loss (a one-element Tensor or a number), got {what}; reduce the loss to "
-        f"one number (e.g. .mean()) and return it: {_CLOSURE_EXAMPLE}"
-    )
+    return closure_loss_value(loss, _CLOSURE_EXAMPLE)
 
 
 def _check_positive_int(name: str, value: Any, example: int) -> None:

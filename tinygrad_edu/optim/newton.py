@@ -27,11 +27,15 @@ import numpy as np
 
 from ..func import HessianOperator
 from ..tensor import Tensor, no_grad
-from .optimizer import Optimizer, ParamsT, check_non_negative
+from .optimizer import Optimizer, ParamsT, check_non_negative, closure_loss_value
 
 __all__ = ["Newton"]
 
 _SOLVERS = ("auto", "exact", "cg")
+_CLOSURE_EXAMPLE = (
+    "def closure(): opt.zero_grad(); loss = f(); loss.backward(create_graph=True); return loss (or return the loss "
+    "without backward)"
+)
 _LINE_SEARCHES = (None, "armijo")
 
 
@@ -155,10 +159,7 @@ class Newton(Optimizer):
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One damped Newton step; the closure is required (see the class notes). Returns its first loss."""
         if closure is None:
-            raise ValueError(
-                "Newton.step() needs a closure that re-evaluates the loss, e.g. def closure(): opt.zero_grad(); "
-                "loss = f(); loss.backward(create_graph=True); return loss (or return the loss without backward)"
-            )
+            raise ValueError(f"Newton.step() needs a closure that re-evaluates the loss, e.g. {_CLOSURE_EXAMPLE}")
         params, group = self._params, self.param_groups[0]
         state = self.state[params[0]]
         state.setdefault("n_iter", 0)
@@ -325,12 +326,7 @@ def _set(params: list[Tensor], start: list[np.ndarray], delta: np.ndarray) -> No
 
 
 def _loss_value(loss: Any) -> float:
-    try:
-        return float(getattr(loss, "data", loss))
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"the closure must return the loss (a one-element Tensor or a number), got {type(loss).__name__}"
-        ) from None
+    return closure_loss_value(loss, _CLOSURE_EXAMPLE)
 
 
 def _positive_int(value: Any, name: str, minimum: int = 1) -> None:

@@ -455,6 +455,24 @@ def non_negative_problem(value: float) -> str | None:
     return None
 
 
+def closure_loss_value(loss: Any, example: str) -> float:
+    """The loss a ``step(closure)``'s closure returned, as a float (a one-element Tensor or array, or a real
+    number), or a ``TypeError`` that says what the closure must return, ending with ``example`` (a closure)."""
+    if isinstance(loss, Tensor | np.ndarray):
+        values = loss.data if isinstance(loss, Tensor) else loss
+        if values.size == 1:
+            return float(values.reshape(-1)[0])
+        what = f"a {type(loss).__name__} of shape {values.shape}"
+    elif isinstance(loss, numbers.Real) and not isinstance(loss, bool):
+        return float(loss)
+    else:
+        what = f"{reprlib.repr(loss)} ({type(loss).__name__})"
+    raise TypeError(
+        f"the closure must return the loss (a one-element Tensor or a number), got {what}; reduce the loss to "
+        f"one number (e.g. .mean()) and return it: {example}"
+    )
+
+
 def check_non_negative(name: str, value: Any) -> None:
     """``ValueError`` unless ``value`` is finite and ``>= 0`` (NaN and infinity fail)."""
     problem = non_negative_problem(check_real(name, value))
