@@ -333,3 +333,15 @@ def test_bad_functions_and_inputs_are_clear_errors():
         tg.hvp(lambda t: t.sum(), np.arange(3), np.ones(3))
     with pytest.raises(ValueError, match=r"jacobian: inputs is an empty sequence"):
         tg.jacobian(lambda: Tensor(1.0), ())
+
+
+def test_hessian_operator_products_and_matrix_equal_the_hessian():
+    X = rng_array(0, 30, 3)
+    y = (rng_array(1, 30) > 0).astype(float)
+    w = Tensor(rng_array(2, 3) * 0.5, requires_grad=True)
+    op = tg.func.HessianOperator(logistic_loss(w, X, y), [w])
+    H = logistic_hessian(w.data, X)
+    v = rng_array(3, 3)
+    np.testing.assert_allclose(op(v), H @ v, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(op.matrix(), H, rtol=1e-10, atol=1e-14)
+    assert op.calls == 4 and op.n == 3  # one product per unit vector, after the one above

@@ -479,3 +479,9 @@ class HessianOperator:
         if pairing is None:  # the gradient is constant: the loss is linear (or constant) in the parameters
             return np.zeros(self.n)
         return self._flat(grad(pairing, self.params, retain_graph=True))
+
+    def matrix(self) -> np.ndarray:
+        """The whole (n, n) Hessian, one product per unit vector, symmetrised (symmetric in exact arithmetic,
+        rounding makes it slightly not): for small problems only (n products, n^2 floats)."""
+        H = np.column_stack([self(e) for e in np.eye(self.n)]) if self.n else np.zeros((0, 0))
+        return 0.5 * (H + H.T)

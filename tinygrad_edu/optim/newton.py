@@ -276,8 +276,7 @@ def _exact_direction(op: HessianOperator, g: np.ndarray, damping: float) -> tupl
     r"""Solve :math:`(H + \tau I) d = -g` by Cholesky with the smallest :math:`\tau \ge` ``damping`` (doubling from
     :math:`10^{-3}\max|H_{ii}|`) that makes the matrix positive definite (Nocedal and Wright, Algorithm 3.3)."""
     n = op.n
-    H = np.column_stack([op(e) for e in np.eye(n)])
-    H = 0.5 * (H + H.T)
+    H = op.matrix()
     beta = 1e-3 * max(float(np.max(np.abs(np.diag(H)))), 1e-8)
     tau = damping if float(np.min(np.diag(H))) + damping > 0 else max(damping, beta - float(np.min(np.diag(H))))
     while True:

@@ -234,13 +234,8 @@ def _lanczos(
     }
 
 
-def _exact(matvec: Callable[[np.ndarray], np.ndarray], n: int) -> dict[str, Any]:
-    H = np.empty((n, n))
-    for j in range(n):
-        e = np.zeros(n)
-        e[j] = 1.0
-        H[:, j] = matvec(e)
-    H = 0.5 * (H + H.T)  # symmetric in exact arithmetic; rounding makes it slightly not
+def _exact(op: HessianOperator) -> dict[str, Any]:
+    H = op.matrix()
     eigenvalues, vectors = np.linalg.eigh(H)
     return {
         "lambda_max": float(eigenvalues[-1]),
@@ -360,7 +355,7 @@ def curvature(
         )
     rng = np.random.default_rng(seed)
     if method == "exact":
-        found_eigs = _exact(op, op.n)
+        found_eigs = _exact(op)
     elif method == "power":
         found_eigs = _power_both_ends(op, op.n, rng, 1000 if max_iter is None else int(max_iter), tol)
     else:
