@@ -253,19 +253,21 @@ def _exact(op: HessianOperator) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------------------
 
 
-def _data(data: Any) -> tuple[Tensor, Tensor | None]:
+def full_data(data: Any, fn: str) -> tuple[Tensor, Tensor | None]:
+    """The whole data set as Tensors, from a pair (X, y) (y may be None) or a DataLoader (all of its data: the
+    full-batch loss); shared by :func:`curvature` and ``lr_sweep_losses``. ``fn`` names the caller in errors."""
     if isinstance(data, DataLoader):
         X, y = data.X, data.y
     elif isinstance(data, tuple) and len(data) == 2:
-        X = as_array(data[0], "curvature: X")
-        y = None if data[1] is None else as_array(data[1], "curvature: y", labels=True)
+        X = as_array(data[0], f"{fn}: X")
+        y = None if data[1] is None else as_array(data[1], f"{fn}: y", labels=True)
     else:
         raise TypeError(
-            f"curvature: data must be a pair (X, y) or a tg.data.DataLoader (its whole data set is used: the "
-            f"full-batch loss), got {type(data).__name__}"
+            f"{fn}: data must be a pair (X, y) or a tg.data.DataLoader (its whole data set is used: the full-batch "
+            f"loss), got {type(data).__name__}"
         )
     if y is not None and len(y) != len(X):
-        raise ValueError(f"curvature: X and y must have the same number of samples, got {len(X)} and {len(y)}")
+        raise ValueError(f"{fn}: X and y must have the same number of samples, got {len(X)} and {len(y)}")
     return Tensor(X), None if y is None else Tensor(y)
 
 
@@ -342,7 +344,7 @@ def curvature(
         raise ValueError(f"curvature: tol must be a finite number > 0, got {tol!r} (e.g. tol=1e-6)")
     if not callable(loss_fn):
         raise TypeError(f"curvature: loss_fn must be a function (output, y) -> loss, got {type(loss_fn).__name__}")
-    X, y = _data(data)
+    X, y = full_data(data, "curvature")
     found = _params(model, params)
 
     with enable_grad():

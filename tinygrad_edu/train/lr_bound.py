@@ -38,9 +38,9 @@ import numpy as np
 
 from .._random import manual_seed
 from ..data.datasets import Quadratic
-from ..data.loader import DataLoader, as_array
 from ..optim.gd import GD
 from ..tensor import Tensor, enable_grad, no_grad
+from .curvature import full_data
 
 __all__ = ["lr_sweep_losses", "gd_rate", "gd_errors"]
 
@@ -71,23 +71,6 @@ def _learning_rates(lrs: Any, fn: str) -> np.ndarray:
             "lrs=np.geomspace(0.01, 3.0, 20) * max_stable_lr"
         )
     return arr
-
-
-def _data(data: Any, fn: str) -> tuple[Tensor, Tensor | None]:
-    """The whole data set as Tensors: from a pair (X, y) (y may be None) or a DataLoader."""
-    if isinstance(data, DataLoader):
-        X, y = data.X, data.y
-    elif isinstance(data, tuple) and len(data) == 2:
-        X = as_array(data[0], f"{fn}: X")
-        y = None if data[1] is None else as_array(data[1], f"{fn}: y", labels=True)
-    else:
-        raise TypeError(
-            f"{fn}: data must be a pair (X, y) or a tg.data.DataLoader (its whole data set is used: full-batch GD), "
-            f"got {type(data).__name__}"
-        )
-    if y is not None and len(y) != len(X):
-        raise ValueError(f"{fn}: X and y must have the same number of samples, got {len(X)} and {len(y)}")
-    return Tensor(X), None if y is None else Tensor(y)
 
 
 def lr_sweep_losses(
@@ -153,7 +136,7 @@ def lr_sweep_losses(
     steps = _positive_int(steps, "steps", fn)
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ValueError(f"{fn}: seed must be a non-negative int, got seed={seed!r}")
-    X, y = _data(data, fn)
+    X, y = full_data(data, fn)
 
     def loss_of(model: Any) -> Tensor:
         out = model(X)
