@@ -455,6 +455,16 @@ def non_negative_problem(value: float) -> str | None:
     return None
 
 
+def needs_closure(optimizer: Any) -> bool:
+    """Whether ``optimizer.step`` must be given a closure: its ``requires_closure`` says so (LBFGS, Newton), or
+    (for GD, which predates that attribute) it uses a line search. What ``tg.train.fit`` and the curvature
+    pictures ask before stepping."""
+    flag = getattr(optimizer, "requires_closure", None)
+    if flag is not None:
+        return bool(flag)
+    return getattr(optimizer, "line_search", None) is not None
+
+
 def closure_loss_value(loss: Any, example: str) -> float:
     """The loss a ``step(closure)``'s closure returned, as a float (a one-element Tensor or array, or a real
     number), or a ``TypeError`` that says what the closure must return, ending with ``example`` (a closure)."""

@@ -40,7 +40,7 @@ from .. import metrics as metrics_module
 from .._validation import check_flag
 from ..anomaly import AnomalyError
 from ..data.loader import DataLoader, as_array
-from ..optim.optimizer import Optimizer
+from ..optim.optimizer import Optimizer, needs_closure
 from ..optim.schedules import LRScheduler
 from ..tensor import Tensor
 from ._statedict import load_state_of
@@ -96,15 +96,6 @@ def _optional_positive_int(value: Any, name: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"fit: {name} must be a positive int or None, got {name}={value!r}")
     return int(value)
-
-
-def _needs_closure(optimizer: Optimizer) -> bool:
-    """Whether ``optimizer.step`` must be given a closure: its ``requires_closure`` says so, or (for GD, which
-    predates that attribute) it uses a line search."""
-    flag = getattr(optimizer, "requires_closure", None)
-    if flag is not None:
-        return bool(flag)
-    return getattr(optimizer, "line_search", None) is not None
 
 
 def _describe_optimizer(optimizer: Optimizer) -> str:
@@ -277,7 +268,7 @@ class _Trainer:
         self.tensors = [p for _, p in state.params]
         self.t0 = 0.0  # time.perf_counter() when training started (earlier than now by a resumed run's time)
         self.grad_evals = 0  # samples seen so far
-        self.needs_closure = _needs_closure(state.optimizer)
+        self.needs_closure = needs_closure(state.optimizer)
         if not own_divergence:
             # a resumed fit (or a checkpoint taken during this one) finds the check fit added through the History
             # a private attribute outside History's dataclass fields (so not in repr, asdict or saved files)
@@ -771,7 +762,7 @@ def _check_settings(
             f"fit: grad_clip must be None or a positive number (a maximal norm), got grad_clip={grad_clip!r}; e.g. "
             "grad_clip=1.0"
         )
-    if grad_clip is not None and _needs_closure(optimizer):
+    if grad_clip is not None and needs_closure(optimizer):
         raise ValueError(
             f"fit: grad_clip={grad_clip!r} cannot be combined with {_describe_optimizer(optimizer)}: its step "
             "recomputes the gradient through a closure, so a clipped gradient would not be the one it steps along; "

@@ -36,7 +36,7 @@ from ..func import hessian
 from ..optim.gd import GD
 from ..optim.lbfgs import LBFGS
 from ..optim.newton import Newton
-from ..optim.optimizer import Optimizer
+from ..optim.optimizer import Optimizer, needs_closure
 from ..optim.sgd import SGD
 from ..tensor import Tensor, enable_grad, no_grad
 from ..train.curvature import Curvature
@@ -224,7 +224,7 @@ def _path(fn: Callable[[Tensor], Any], start: np.ndarray, factory: OptimizerFact
         raise TypeError(
             f"{name}: optimizers[{label!r}]([p]) must return a tg.optim optimizer, got {type(opt).__name__}"
         )
-    needs_closure = bool(getattr(opt, "requires_closure", False)) or getattr(opt, "line_search", None) is not None
+    wants_closure = needs_closure(opt)
     create_graph = bool(getattr(opt, "closure_create_graph", False))
 
     def closure() -> Tensor:
@@ -237,7 +237,7 @@ def _path(fn: Callable[[Tensor], Any], start: np.ndarray, factory: OptimizerFact
     points = [p.data.copy()]
     for _ in range(steps):
         with np.errstate(over="ignore", invalid="ignore"):
-            if needs_closure:
+            if wants_closure:
                 opt.step(closure)
             else:
                 closure()
