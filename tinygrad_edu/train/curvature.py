@@ -196,7 +196,9 @@ def _lanczos(
 ) -> dict[str, Any]:
     r"""Lanczos with full reorthogonalisation: after :math:`k` steps :math:`AQ_k = Q_k T_k + \beta_k q_{k+1}e_k^\top`.
     A Ritz pair :math:`(\theta, Q_k s)` has residual :math:`|\beta_k s_k|`; both extreme pairs must be below
-    ``tol`` :math:`\cdot \max|\theta|`. Stops early when the Krylov space is exhausted (:math:`\beta_k = 0`)."""
+    ``tol`` :math:`\cdot \max(|\theta|, 10^{-3} \max|\theta|)`, their own size (the smaller end of an
+    ill-conditioned spectrum needs it) unless it is nearly 0. Stops early when the Krylov space is exhausted
+    (:math:`\beta_k = 0`)."""
     q = _unit(n, rng)
     Q = [q]
     alphas: list[float] = []
@@ -218,7 +220,9 @@ def _lanczos(
         scale = max(float(np.max(np.abs(theta))), np.finfo(float).tiny)
         exhausted = beta <= 1e-12 * scale
         residuals = beta * np.abs(S[-1, [0, -1]])
-        if exhausted or k + 1 == n or np.all(residuals <= tol * scale):
+        # each end relative to itself (tol is a relative residual), but no finer than 1e-3 of the spectrum's
+        # scale: an eigenvalue near 0 (a flat direction) would otherwise keep the iteration going to max_iter
+        if exhausted or k + 1 == n or np.all(residuals <= tol * np.maximum(np.abs(theta[[0, -1]]), 1e-3 * scale)):
             converged = True
             break
         betas.append(beta)
